@@ -1,0 +1,91 @@
+"""The build as a list of stages: load and check everything, evaluate, render, then write."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.charts import Renderer, vega_bundle
+from site_builder.config import Project, load_config
+from site_builder.content import Document, FrontMatter, parse_document
+from site_builder.data.snapshot import Snapshot
+from site_builder.errors import BuildFailed, SiteError
+from site_builder.pages import Page, evaluate
+from site_builder.prose import expression_environment
+from site_builder.render import Site, render_site
+from site_builder.report import Reporter
+from site_builder.write import write_site
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    pages: int
+    charts: int
+    charts_rendered: int
+    charts_cached: int
+    files: int
+    seconds: float
+
+
+def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list[SiteError]]:
+    """Parse every brief and page; collect all front-matter errors rather than stop at one."""
+    docs, errors = [], []
+    sources = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
+    sources += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
+    for path, kind in sources:
+        try:
+            doc = parse_document(path, kind)
+        except SiteError as exc:
+            errors.append(exc)
+            continue
+        if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts:
+            continue
+        docs.append(doc)
+    seen: dict[str, Path] = {}
+    for doc in docs:
+        key = f"{doc.kind}:{doc.slug}"
+        if key in seen:
+            errors.append(SiteError(f"two {doc.kind}s have the slug {doc.slug!r}", doc.path,
+                                    hint=f"The other is {seen[key]}; give one a `slug:`."))
+        seen[key] = doc.path
+    return docs, errors
+
+
+def build(project: Project, reporter: Reporter, output: Path | None = None,
+          drafts: bool = False) -> BuildResult:
+    """Build the site into ``output`` (default ``output/``); all or nothing."""
+    start = time.perf_counter()
+    output = output or project.root / "output"
+    with reporter.stage("load"):
+        config = load_config(project)
+        snapshot = Snapshot(project.lockfile)
+        docs, errors = load_documents(project, drafts)
+    with reporter.stage("evaluate"):
+        env = expression_environment()
+        pages: list[Page] = []
+        for doc in reporter.progress(docs, len(docs), "Evaluating"):
+            try:
+                pages.append(evaluate(doc, snapshot, env, project.charts))
+            except SiteError as exc:
+                errors.append(exc if exc.path else exc.located(doc.path))
+    if errors:
+        raise BuildFailed(errors)
+    briefs = sorted((p for p in pages if p.is_brief), key=lambda p: (p.doc.meta.date, p.url),
+                    reverse=True)  # type: ignore[union-attr]
+    site = Site(config, tuple(briefs), tuple(p for p in pages if not p.is_brief))
+    renderer = Renderer(project.cache)
+    with reporter.stage("render"):
+        files = render_site(site, project.templates, renderer)
+        if any(p.charts for p in pages):
+            files["assets/vega-embed.js"] = vega_bundle(project.cache)
+    with reporter.stage("write"):
+        write_site(files, output)
+    result = BuildResult(output, len(pages), sum(len(p.charts) for p in pages),
+                         renderer.rendered, renderer.cached, len(files),
+                         time.perf_counter() - start)
+    reporter.info(f"Built {result.pages} pages with {result.charts} charts "
+                  f"({result.charts_rendered} rendered, {result.charts_cached} from cache) "
+                  f"into {output} in {result.seconds:.2f} s")
+    return result

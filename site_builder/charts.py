@@ -1,0 +1,282 @@
+"""Chart blocks -> data rows, a Vega-Lite spec, a description from the data, and static SVG."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from markupsafe import escape
+
+from site_builder import formatting, theme
+from site_builder.errors import SiteError
+from site_builder.figures import Source
+from site_builder.prose import ChartBlock
+from site_builder.scope import PageScope
+
+#: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
+OWN_KEYS = {"id", "title", "data", "where", "annual", "since", "until", "scale", "labels",
+            "python", "note"}
+VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
+SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6}
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready to render: its spec holds exactly ``rows`` as inline data."""
+
+    id: str
+    title: str
+    description: str
+    spec: dict[str, Any]
+    rows: pd.DataFrame
+    value_label: str
+    sources: tuple[Source, ...]
+    note: str
+    datasets: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Content hash of the spec and data: the SVG cache key."""
+        text = json.dumps(self.spec, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def csv(self) -> str:
+        return self.rows.to_csv(index=False, lineterminator="\n")
+
+
+def prepare(block: ChartBlock, scope: PageScope, charts_dir: Path, path: Path) -> Chart:
+    """Turn a chart block into a :class:`Chart`; errors point at the block's line."""
+    try:
+        return _prepare(block.spec, scope, charts_dir, block.number)
+    except SiteError as exc:
+        raise SiteError(f"chart: {exc.message}", path, block.line, exc.hint) from exc
+
+
+def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: int) -> Chart:
+    unknown = set(block) - OWN_KEYS - VEGA_KEYS
+    if unknown:
+        raise SiteError(f"unknown key {sorted(unknown)[0]!r} in chart block",
+                        hint="Allowed: " + ", ".join(sorted(OWN_KEYS | VEGA_KEYS)) + ".")
+    chart_id = str(block.get("id", f"chart-{number + 1}"))
+    if not ID.match(chart_id):
+        raise SiteError(f"chart id {chart_id!r} is not lower-case words joined by hyphens")
+    if not block.get("title"):
+        raise SiteError("a chart needs a title", hint="Add `title: ...` to the block.")
+    scale_name = str(block.get("scale", "billions"))
+    if scale_name not in SCALES:
+        raise SiteError(f"scale {scale_name!r} unknown", hint="Use billions, millions or trillions.")
+    scope.touched.clear()
+    if "python" in block:
+        rows, vega = _from_python(str(block["python"]), scope, charts_dir)
+    else:
+        rows = _rows(block, scope, SCALES[scale_name])
+        vega = {k: copy.deepcopy(v) for k, v in block.items() if k in VEGA_KEYS}
+        if "mark" not in vega and "layer" not in vega:
+            raise SiteError("a chart block needs a `mark` (bar, line, ...) or a `layer`")
+    used = tuple(scope.touched)
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": theme.WIDTH, "height": theme.HEIGHT,
+        **vega,
+        "data": {"values": json.loads(rows.to_json(orient="records"))},
+        "config": theme.config(),
+    }
+    value_label = f"USD {scale_name}"
+    sources = tuple(scope.source(scope.dataset(name)) for name in used)
+    description = describe(rows, spec, SCALES[scale_name])
+    return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
+                 str(block.get("note", "")), used)
+
+
+def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame:
+    if "data" not in block:
+        raise SiteError("a chart block needs `data: DATASET` (or `python: module.function`)")
+    where = block.get("where") or {}
+    if not isinstance(where, dict):
+        raise SiteError("`where` takes `column: value` pairs, e.g. where: {series_id: BOPGTB}")
+    names = block["data"] if isinstance(block["data"], list) else [block["data"]]
+    parts = []
+    for name in names:
+        dataset, frame = scope.rows(str(name), where)
+        if dataset.meta.unit_kind != "usd":
+            raise SiteError(f"dataset {dataset.meta.name!r} is in {dataset.meta.units}, "
+                            "which chart blocks cannot scale to dollars")
+        frame = frame.assign(value=frame["value"] * dataset.meta.scale, dataset=str(name))
+        parts.append(frame)
+    frame = pd.concat(parts, ignore_index=True)
+    dims = [d for d in frame.columns
+            if d not in ("period", "value") and d in _dimensions(scope, names)
+            and frame[d].nunique() > 1]
+    frame = frame[["period", *dims, "value"]].copy()
+    if block.get("annual"):
+        frame = _annual(frame, dims)
+    if "since" in block:
+        frame = frame[frame["period"] >= str(block["since"])]
+    if "until" in block:
+        frame = frame[frame["period"] <= str(block["until"])]
+    if frame.empty:
+        raise SiteError("the chart has no rows left after `where`, `since` and `until`")
+    frame["value"] = (frame["value"] / scale).round(6)
+    for column, mapping in (block.get("labels") or {}).items():
+        if column not in frame.columns:
+            raise SiteError(f"`labels` names column {column!r}, which the chart does not have")
+        frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
+    return frame.reset_index(drop=True)
+
+
+def _dimensions(scope: PageScope, names: list[Any]) -> set[str]:
+    """Columns that tell rows apart: the datasets' dimensions, and which dataset."""
+    dims = {"dataset"}
+    for name in names:
+        dims.update(scope.snapshot.meta(str(name)).dimensions)
+    return dims
+
+
+def _annual(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
+    """Calendar-year totals, complete years only (a year total needs all 12 months)."""
+    if frame["period"].str.len().max() == 4:
+        return frame
+    frame = frame.assign(period=frame["period"].str[:4])
+    grouped = frame.groupby(["period", *dims], sort=True)["value"]
+    out = grouped.sum(min_count=12)[grouped.count() == 12].reset_index()
+    return out[["period", *dims, "value"]]
+
+
+def _from_python(target: str, scope: PageScope, charts_dir: Path
+                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    module_name, _, func_name = target.rpartition(".")
+    path = charts_dir / f"{module_name}.py"
+    if not module_name or not path.exists():
+        raise SiteError(f"python chart {target!r}: no file {path}",
+                        hint="Write `python: MODULE.FUNCTION` for content/charts/MODULE.py.")
+    theme.register_altair_theme()
+    spec_obj = importlib.util.spec_from_file_location(f"site_charts_{module_name}", path)
+    assert spec_obj is not None and spec_obj.loader is not None
+    module = importlib.util.module_from_spec(spec_obj)
+    spec_obj.loader.exec_module(module)
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise SiteError(f"python chart {target!r}: {path.name} has no function {func_name!r}")
+    chart = func(scope)
+    rows = getattr(chart, "data", None)
+    if not isinstance(rows, pd.DataFrame):
+        raise SiteError(f"python chart {target!r} must return an Altair chart built on a "
+                        "pandas DataFrame")
+    vega = chart.to_dict()
+    for key in ("data", "datasets", "config", "$schema"):
+        vega.pop(key, None)
+    return rows.reset_index(drop=True), vega
+
+
+def _fields(spec: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The label, value and series fields of a chart, read from its encoding."""
+    encoding = spec.get("encoding") or next(
+        (layer.get("encoding") for layer in spec.get("layer", []) if layer.get("encoding")), {})
+    label = value = series = None
+    for channel in ("x", "y"):
+        enc = encoding.get(channel) or {}
+        if enc.get("type") == "quantitative" or enc.get("aggregate"):
+            value = enc.get("field")
+        else:
+            label = enc.get("field")
+    series = (encoding.get("color") or {}).get("field")
+    return label, value, series
+
+
+def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
+    """A sentence or two a screen reader can use in place of the picture."""
+    label, value, series = _fields(spec)
+    if label is None or value is None or value not in rows or label not in rows:
+        return f"{len(rows)} data points."
+
+    def money(v: float) -> str:
+        return formatting.money(v * scale)
+
+    def name(v: object) -> str:
+        return formatting.period(str(v)) if label == "period" else str(v)
+
+    parts = []
+    if label == "period":
+        periods = rows["period"].astype(str)
+        parts.append(f"From {name(periods.min())} to {name(periods.max())}.")
+    groups = rows.groupby(series, sort=False) if series and series in rows else [(None, rows)]
+    for key, group in groups:
+        group = group.dropna(subset=[value])
+        if group.empty:
+            continue
+        top = group.loc[group[value].idxmax()]
+        low = group.loc[group[value].idxmin()]
+        prefix = f"{key}: " if key is not None else ""
+        text = (f"{prefix}highest {money(top[value])} ({name(top[label])}), "
+                f"lowest {money(low[value])} ({name(low[label])})")
+        if label == "period":
+            last = group.iloc[-1]
+            text += f", latest {money(last[value])} ({name(last[label])})"
+        parts.append(text + ".")
+    return " ".join(parts)
+
+
+class Renderer:
+    """Static SVG from Vega-Lite via vl-convert, cached on disk by content hash."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        self.rendered = 0
+        self.cached = 0
+
+    def svg(self, chart: Chart) -> str:
+        import vl_convert as vlc
+
+        path = self.cache_dir / "charts" / f"{chart.key}-{vlc.__version__}.svg"
+        if path.exists():
+            self.cached += 1
+            return path.read_text(encoding="utf-8")
+        try:
+            svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
+        except ValueError as exc:
+            raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: "
+                            f"{str(exc).splitlines()[0]}",
+                            hint="Check mark and encoding against the Vega-Lite docs.") from exc
+        self.rendered += 1
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(svg, encoding="utf-8")
+        tmp.replace(path)
+        return svg
+
+
+def accessible_svg(svg: str, chart: Chart, dom_id: str) -> str:
+    """Give the SVG an image role, a title and a description, and let CSS size it."""
+    title_id, desc_id = f"{dom_id}-title", f"{dom_id}-desc"
+    head, sep, rest = svg.partition(">")
+    if not head.startswith("<svg") or not sep:
+        raise SiteError(f"chart {chart.id!r}: the renderer returned no SVG")
+    head = re.sub(r'\s(width|height)="[^"]*"', "", head, count=2)
+    return (f'{head} role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
+            f'<title id="{title_id}">{escape(chart.title)}</title>'
+            f'<desc id="{desc_id}">{escape(chart.description)}</desc>{rest}')
+
+
+def vega_bundle(cache_dir: Path) -> bytes:
+    """Vega, Vega-Lite and vega-embed in one script, served from the site (no CDN).
+
+    Built from the copies inside vl-convert, so the interactive charts use the same Vega
+    as the static SVG; cached per vl-convert version because bundling takes about a second.
+    """
+    import vl_convert as vlc
+
+    path = cache_dir / f"vega-embed-{vlc.__version__}.js"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(vlc.javascript_bundle(), encoding="utf-8")
+        tmp.replace(path)
+    return path.read_bytes()

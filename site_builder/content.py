@@ -1,0 +1,174 @@
+"""Markdown files with YAML front matter -> validated, immutable :class:`Document` objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from site_builder.errors import SiteError
+
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+class Highlight(BaseModel):
+    """A labelled headline figure: ``value`` is an expression, as inside ``{{ }}``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    label: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+
+
+class FrontMatter(BaseModel):
+    """The keys a brief's front matter may hold. Unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    title: str = Field(min_length=1)
+    date: dt.date
+    summary: str = Field(min_length=1)
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    slug: str | None = Field(default=None, pattern=f"^{SLUG}$")
+    updated: dt.date | None = None
+    authors: tuple[str, ...] = ()
+    headline: Highlight | None = None
+    highlights: tuple[Highlight, ...] = ()
+
+
+class PageMatter(BaseModel):
+    """Front matter of a plain page (about, methodology)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    title: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    slug: str | None = Field(default=None, pattern=f"^{SLUG}$")
+
+
+HINTS = {
+    "title": "Give the brief a title: `title: US trade deficit hits a record`.",
+    "date": "Write the publication date as YYYY-MM-DD, unquoted: `date: 2025-02-05`.",
+    "updated": "Write the date as YYYY-MM-DD, unquoted: `updated: 2025-03-01`.",
+    "summary": "Add a one- or two-sentence summary: it shows on the index and in search results.",
+    "tags": "List tags in brackets: `tags: [deficit, imports]`.",
+    "draft": "Use true or false, unquoted: `draft: true`.",
+    "slug": "Use lower-case words joined by hyphens: `slug: trade-deficit-2024`.",
+    "authors": "List names in brackets: `authors: [Jane Doe]`.",
+    "headline": "Give a label and an expression: `headline: {label: ..., value: usd(...)}`.",
+    "highlights": "List items with a label and an expression each (README, 'Highlights').",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed source file: front matter checked, body kept as written."""
+
+    path: Path
+    kind: str  # "brief" or "page"
+    meta: FrontMatter | PageMatter
+    body: str
+    body_line: int  # line number of the body's first line in the file
+    lines: dict[str, int] = field(hash=False, compare=False)  # line of each front-matter key
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug or self.path.stem
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """Return (yaml text, body, line of the body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        raise SiteError("no front matter: the file must begin with a line of three dashes",
+                        path, 1, hint="Start with ---, then title/date/summary, then ---.")
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+    raise SiteError("the front matter is never closed", path, 1,
+                    hint="End the front matter with a line of three dashes (---).")
+
+
+def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """Parse the YAML mapping, keeping the line (in the file) where each key stands."""
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SiteError(f"front matter is not valid YAML: {problem}", path, line,
+                        hint="Check the indentation and quote values that contain a colon.") \
+            from exc
+    if root is None:
+        return {}, {}
+    if not isinstance(root, yaml.MappingNode):
+        raise SiteError("front matter must be a set of `key: value` lines", path, 2)
+    loader = yaml.SafeLoader("")
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in root.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 2
+        if key in values:
+            raise SiteError(f"key {key!r} appears twice in the front matter", path, line)
+        lines[key] = line
+        try:
+            values[key] = loader.construct_object(value_node, deep=True)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise SiteError(f"{key}: {exc}", path, line, hint=HINTS.get(key, "")) from exc
+    return values, lines
+
+
+def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
+    """Turn one pydantic error into (message, hint) in the writer's terms."""
+    loc = error["loc"]
+    key = str(loc[0]) if loc else ""
+    got = error.get("input")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(model.model_fields)
+        return f"unknown key {key!r}", f"Allowed keys: {allowed}. Check the spelling."
+    if kind == "missing":
+        return f"missing required key {'.'.join(map(str, loc))!r}", HINTS.get(key, "")
+    where = ".".join(str(p) for p in loc)
+    if key in ("date", "updated"):
+        return f"{where}: {got!r} is not a date", HINTS[key]
+    if key == "draft":
+        return f"draft: {got!r} is not true or false", HINTS["draft"]
+    return f"{where}: {error['msg'].lower()} (got {got!r})", HINTS.get(key, "")
+
+
+def parse_document(path: Path, kind: str) -> Document:
+    """Read one Markdown file and validate its front matter; raises :class:`SiteError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SiteError("the file is not UTF-8 text", path,
+                        hint="Save it as UTF-8 in your editor.") from exc
+    yaml_text, body, body_line = split_front_matter(text, path)
+    values, lines = _construct(yaml_text, path)
+    model: type[FrontMatter] | type[PageMatter] = FrontMatter if kind == "brief" else PageMatter
+    try:
+        meta = model.model_validate(_tuples(values))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message, hint = _explain(dict(first), model)
+        key = str(first["loc"][0]) if first["loc"] else ""
+        raise SiteError(message, path, lines.get(key, 1), hint) from exc
+    return Document(path, kind, meta, body, body_line, lines)
+
+
+def _tuples(values: dict[str, Any]) -> dict[str, Any]:
+    """YAML lists become tuples, as the frozen models declare them."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, list):
+            value = tuple(value)
+        out[key] = value
+    return out
+

@@ -1,0 +1,71 @@
+"""``content/data/datasets.toml``: what each dataset is and where it comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from site_builder.errors import SiteError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeedFile(_Strict):
+    """One source file of a seeded dataset; ``set`` adds constant dimension columns."""
+
+    file: str
+    set: dict[str, str] = Field(default_factory=dict)
+
+
+class Seed(_Strict):
+    """How to turn offline source files into the dataset's tidy table."""
+
+    files: tuple[SeedFile, ...]
+    period: str = "date"
+    value: str = "value"
+    rename: dict[str, str] = Field(default_factory=dict)
+    dimensions: tuple[str, ...] = ()
+
+
+class Declaration(_Strict):
+    """A dataset as declared: metadata only, never values."""
+
+    title: str
+    publisher: str
+    source: Literal["fred", "census", "bea", "release"]
+    series: tuple[str, ...] = ()
+    units: str
+    seasonal_adjustment: str
+    frequency: str
+    url: str
+    vintage: str
+    retrieved: dt.date
+    provenance: str
+    seed: Seed | None = None
+
+
+def load_declarations(path: Path) -> dict[str, Declaration]:
+    """Read and validate the declarations file; unknown keys are errors."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SiteError("dataset declarations not found", path,
+                        hint="Create it; README, 'Data', shows the format.") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteError(f"not valid TOML: {exc}", path) from exc
+    out: dict[str, Declaration] = {}
+    for name, table in raw.items():
+        try:
+            out[name] = Declaration.model_validate(table)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise SiteError(f"dataset [{name}]: {where}: {first['msg']}", path,
+                            hint="README, 'Data', lists the keys a dataset takes.") from exc
+    return out

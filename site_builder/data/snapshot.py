@@ -1,0 +1,173 @@
+"""The committed data snapshot: a lockfile of checked metadata plus one gzip CSV per dataset.
+
+Every table is tidy: a ``period`` column (``YYYY-MM`` or ``YYYY``), zero or more dimension
+columns, a ``value`` column in the dataset's declared units, and any attribute columns.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from site_builder.errors import SiteError
+
+LOCK_FORMAT = 1
+
+#: Declared units and what one unit is worth in dollars (chained dollars for real series).
+UNIT_SCALES: dict[str, tuple[str, float]] = {
+    "USD": ("usd", 1.0),
+    "USD millions": ("usd", 1e6),
+    "USD billions": ("usd", 1e9),
+    "chained 2012 USD millions": ("usd_chained_2012", 1e6),
+}
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """One dataset's lock entry: what it is, where it came from, and what the file holds."""
+
+    name: str
+    title: str
+    publisher: str
+    source: str
+    series: tuple[str, ...]
+    units: str
+    seasonal_adjustment: str
+    frequency: str
+    url: str
+    vintage: str
+    retrieved: str
+    provenance: str
+    file: str
+    rows: int
+    first: str
+    last: str
+    dimensions: tuple[str, ...]
+    sha256: str
+
+    @property
+    def unit_kind(self) -> str:
+        return UNIT_SCALES[self.units][0]
+
+    @property
+    def scale(self) -> float:
+        return UNIT_SCALES[self.units][1]
+
+    @property
+    def label(self) -> str:
+        """Short citation: publisher and series."""
+        ids = ", ".join(self.series)
+        return f"{self.publisher}{', ' + ids if ids else ''}"
+
+    def to_json(self) -> dict[str, object]:
+        out = dict(self.__dict__)
+        out.pop("name")
+        out["series"] = list(self.series)
+        out["dimensions"] = list(self.dimensions)
+        return out
+
+
+@dataclass(frozen=True)
+class Dataset:
+    meta: DatasetMeta
+    frame: pd.DataFrame = field(repr=False)
+
+
+def canonical_csv(frame: pd.DataFrame) -> bytes:
+    """The exact bytes a table is stored and checksummed as."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue().encode("utf-8")
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Deterministic gzip: no file name, no timestamp, so equal tables give equal files."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+class Snapshot:
+    """The lockfile plus lazy, checksum-verified loading of the tables it names."""
+
+    def __init__(self, lock_path: Path) -> None:
+        self.lock_path = lock_path
+        self.root = lock_path.parent / "snapshot"
+        self.metas = read_lock(lock_path)
+        self._loaded: dict[str, Dataset] = {}
+
+    def names(self) -> list[str]:
+        return sorted(self.metas)
+
+    def meta(self, name: str) -> DatasetMeta:
+        try:
+            return self.metas[name]
+        except KeyError:
+            known = ", ".join(self.names())
+            raise SiteError(f"no dataset named {name!r}",
+                            hint=f"Datasets in the snapshot: {known}.") from None
+
+    def load(self, name: str) -> Dataset:
+        if name not in self._loaded:
+            self._loaded[name] = self._read(self.meta(name))
+        return self._loaded[name]
+
+    def _read(self, meta: DatasetMeta) -> Dataset:
+        path = self.root / meta.file
+        try:
+            raw = gzip.decompress(path.read_bytes())
+        except (OSError, EOFError) as exc:
+            raise SiteError(f"dataset {meta.name!r}: cannot read its table ({exc})", path,
+                            hint="Restore it from git, or rebuild the snapshot.") from exc
+        if checksum(raw) != meta.sha256:
+            raise SiteError(
+                f"dataset {meta.name!r}: the table does not match its checksum in the lockfile",
+                path,
+                hint="The file changed outside site_builder. Restore it from git "
+                     "(git checkout -- content/data), or rebuild the snapshot.")
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+        frame["value"] = pd.to_numeric(frame["value"].replace({"": None, ".": None}))
+        return Dataset(meta, frame)
+
+
+def read_lock(lock_path: Path) -> dict[str, DatasetMeta]:
+    try:
+        doc = json.loads(lock_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SiteError("the data snapshot's lockfile is missing", lock_path,
+                        hint="Restore it from git, or rebuild it with "
+                             "`python -m site_builder seed DIR`.") from exc
+    except json.JSONDecodeError as exc:
+        raise SiteError(f"the lockfile is not valid JSON ({exc.msg})", lock_path, exc.lineno,
+                        hint="Restore it from git; it is written by site_builder, "
+                             "not by hand.") from exc
+    if doc.get("format") != LOCK_FORMAT:
+        raise SiteError(f"unsupported lockfile format {doc.get('format')!r}", lock_path,
+                        hint=f"This version of site_builder reads format {LOCK_FORMAT}.")
+    metas = {}
+    for name, entry in doc["datasets"].items():
+        entry = dict(entry)
+        entry["series"] = tuple(entry["series"])
+        entry["dimensions"] = tuple(entry["dimensions"])
+        meta = DatasetMeta(name=name, **entry)
+        if meta.units not in UNIT_SCALES:
+            raise SiteError(f"dataset {name!r}: unknown units {meta.units!r}", lock_path,
+                            hint=f"Known units: {', '.join(UNIT_SCALES)}.")
+        metas[name] = meta
+    return metas
+
+
+def lock_document(metas: list[DatasetMeta]) -> str:
+    doc = {
+        "format": LOCK_FORMAT,
+        "datasets": {m.name: m.to_json() for m in sorted(metas, key=lambda m: m.name)},
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

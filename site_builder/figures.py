@@ -1,0 +1,204 @@
+"""Figures and series: numbers computed from the snapshot that remember where they came from."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from site_builder.errors import SiteError
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a figure cites: a dataset of the snapshot, or one address within it."""
+
+    dataset: str
+    title: str
+    publisher: str
+    series: str
+    vintage: str
+    retrieved: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number with its kind (``usd``, ``ratio``, ``number``), period and sources.
+
+    Money is held in dollars whatever the dataset's units, so formatting never guesses.
+    """
+
+    value: float
+    kind: str
+    period: str | None
+    sources: tuple[Source, ...]
+    what: str
+
+    def _check(self, other: Figure, op: str) -> None:
+        if self.kind != other.kind:
+            raise SiteError(f"cannot {op} {self.what} ({self.kind}) and {other.what} "
+                            f"({other.kind})", hint="Both sides must be in the same units.")
+
+    def _combine(self, other: Figure | float, op: str, fn: Callable[[float, float], float],
+                 kind: str | None = None) -> Figure:
+        if isinstance(other, Figure):
+            if kind is None:
+                self._check(other, op)
+            period = self.period if self.period == other.period else None
+            sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
+            return Figure(fn(self.value, other.value), kind or self.kind, period, sources,
+                          f"({self.what} {op} {other.what})")
+        return replace(self, value=fn(self.value, float(other)), what=f"({self.what} {op} {other})")
+
+    def __add__(self, other: Figure | float) -> Figure:
+        return self._combine(other, "+", lambda a, b: a + b)
+
+    def __sub__(self, other: Figure | float) -> Figure:
+        return self._combine(other, "-", lambda a, b: a - b)
+
+    def __mul__(self, other: float) -> Figure:
+        return self._combine(other, "*", lambda a, b: a * b)
+
+    def __truediv__(self, other: Figure | float) -> Figure:
+        if isinstance(other, Figure):
+            if other.value == 0:
+                raise SiteError(f"division by zero: {other.what} is 0")
+            self._check(other, "divide")
+            return self._combine(other, "/", lambda a, b: a / b, kind="ratio")
+        return self._combine(other, "/", lambda a, b: a / b)
+
+    def __neg__(self) -> Figure:
+        return replace(self, value=-self.value, what=f"-{self.what}")
+
+    def __abs__(self) -> Figure:
+        return replace(self, value=abs(self.value), what=f"abs({self.what})")
+
+    def __lt__(self, other: Figure) -> bool:
+        self._check(other, "compare")
+        return self.value < other.value
+
+    def __gt__(self, other: Figure) -> bool:
+        self._check(other, "compare")
+        return self.value > other.value
+
+
+def normalise_period(period: object) -> str:
+    """2024 -> '2024'; '2024-12' stays; a date's month is kept."""
+    text = str(period)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        text = text[:7]
+    return text
+
+
+@dataclass(frozen=True)
+class Series:
+    """A run of values by period (``YYYY-MM`` or ``YYYY``), in dollars for money."""
+
+    values: pd.Series
+    kind: str
+    sources: tuple[Source, ...]
+    what: str
+
+    @property
+    def monthly(self) -> bool:
+        return bool(len(self.values)) and len(str(self.values.index[0])) == 7
+
+    def _figure(self, value: float, period: str | None, what: str) -> Figure:
+        return Figure(float(value), self.kind, period, self.sources, what)
+
+    def at(self, period: object) -> Figure:
+        """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
+        key = normalise_period(period)
+        if key not in self.values.index:
+            raise SiteError(
+                f"{self.what} has no value for {key}",
+                hint=f"It covers {self.values.index[0]} to {self.values.index[-1]}.")
+        value = self.values[key]
+        if pd.isna(value):
+            raise SiteError(f"{self.what} has no value for {key}: the source gives none")
+        return self._figure(value, key, f"{self.what} at {key}")
+
+    def annual(self) -> Series:
+        """Calendar-year totals of a monthly series, complete years only."""
+        if not self.monthly:
+            return self
+        years = self.values.groupby(self.values.index.str[:4])
+        complete = years.count() == 12
+        sums = years.sum(min_count=12)[complete]
+        return Series(sums, self.kind, self.sources, f"{self.what}, annual totals")
+
+    def year(self, year: object) -> Figure:
+        """A calendar-year total (the value itself for annual data); the year must be complete."""
+        key = normalise_period(year)
+        if not self.monthly:
+            return self.at(key)
+        months = self.values[self.values.index.str[:4] == key].dropna()
+        if len(months) != 12:
+            raise SiteError(
+                f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
+                hint="Use a complete year, or .at(period) for one month.")
+        return self._figure(months.sum(), key, f"{self.what}, {key} total")
+
+    def latest(self) -> Figure:
+        valid = self.values.dropna()
+        if valid.empty:
+            raise SiteError(f"{self.what} holds no values")
+        return self._figure(valid.iloc[-1], str(valid.index[-1]), f"{self.what}, latest")
+
+    def between(self, start: object = None, end: object = None) -> Series:
+        """The part of the series from ``start`` to ``end``, both included."""
+        index = self.values.index
+        mask = pd.Series(True, index=index)
+        if start is not None:
+            mask &= index >= normalise_period(start)
+        if end is not None:
+            mask &= index <= normalise_period(end)
+        return replace(self, values=self.values[mask.to_numpy()])
+
+    def average(self, end: object, months: int = 3) -> Figure:
+        """The average of ``months`` periods ending at ``end`` (the release's three-month average)."""
+        key = normalise_period(end)
+        upto = self.values[self.values.index <= key].dropna()
+        if len(upto) < months or upto.index[-1] != key:
+            raise SiteError(f"{self.what}: not {months} periods of data up to {key}")
+        return self._figure(upto.iloc[-months:].mean(), key, f"{self.what}, {months}-period "
+                                                              f"average to {key}")
+
+    def __neg__(self) -> Series:
+        return replace(self, values=-self.values, what=f"-{self.what}")
+
+    def _join(self, other: Series, op: str, fn: Callable[[pd.Series, pd.Series], pd.Series]
+              ) -> Series:
+        if self.kind != other.kind:
+            raise SiteError(f"cannot {op} {self.what} and {other.what}: different units")
+        left, right = self.values.align(other.values, join="inner")
+        sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
+        return Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})")
+
+    def __sub__(self, other: Series) -> Series:
+        return self._join(other, "-", lambda a, b: a - b)
+
+    def __add__(self, other: Series) -> Series:
+        return self._join(other, "+", lambda a, b: a + b)
+
+
+def change(new: Figure, old: Figure) -> Figure:
+    """``new - old``, e.g. the change in the deficit from one year to the next."""
+    return new - old
+
+
+def pct_change(new: Figure, old: Figure) -> Figure:
+    """The relative change from ``old`` to ``new`` as a ratio (0.066 for 6.6 percent)."""
+    if old.value == 0 or math.copysign(1, new.value) != math.copysign(1, old.value):
+        raise SiteError(f"a percent change from {old.what} to {new.what} is not meaningful: "
+                        "the values are zero or of opposite sign")
+    ratio = new / old
+    return replace(ratio, value=ratio.value - 1, what=f"percent change of {new.what}")
+
+
+def share(part: Figure, whole: Figure) -> Figure:
+    """``part`` as a fraction of ``whole``."""
+    return part / whole

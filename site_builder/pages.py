@@ -1,0 +1,72 @@
+"""Evaluate a parsed document against the snapshot: figures, claims and charts -> :class:`Page`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2.sandbox import SandboxedEnvironment
+
+from site_builder import prose
+from site_builder.charts import Chart, prepare
+from site_builder.content import Document, FrontMatter, Highlight
+from site_builder.data.snapshot import DatasetMeta, Snapshot
+from site_builder.figures import Source
+from site_builder.scope import PageScope
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything a template needs to show one brief or page; no further data access."""
+
+    doc: Document
+    url: str
+    body_html: str
+    charts: tuple[Chart, ...]
+    headline: tuple[str, str] | None
+    highlights: tuple[tuple[str, str], ...]
+    sources: tuple[Source, ...]
+    datasets: tuple[DatasetMeta, ...]
+
+    @property
+    def output_path(self) -> str:
+        return self.url.strip("/") + "/index.html" if self.url != "/" else "index.html"
+
+    @property
+    def is_brief(self) -> bool:
+        return self.doc.kind == "brief"
+
+
+def url_for(doc: Document) -> str:
+    return f"/briefs/{doc.slug}/" if doc.kind == "brief" else f"/{doc.slug}/"
+
+
+def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, charts_dir: Path
+             ) -> Page:
+    """Compute every figure, claim and chart of ``doc``; raises SiteError with file and line."""
+    scope = PageScope(snapshot)
+    helpers = scope.helpers()
+    text, blocks = prose.extract_charts(doc.body, doc.path, doc.body_line)
+
+    def expression(item: Highlight, key: str) -> tuple[str, str]:
+        line = doc.lines.get(key, 1)
+        html = prose.evaluate("{{ " + item.value + " }}", helpers, env, doc.path, line)
+        return item.label, scope.fill_figures(html)
+
+    meta = doc.meta
+    headline = highlights = None
+    if isinstance(meta, FrontMatter):
+        headline = expression(meta.headline, "headline") if meta.headline else None
+        highlights = tuple(expression(h, "highlights") for h in meta.highlights)
+    markdown_text = prose.evaluate(text, helpers, env, doc.path, doc.body_line)
+    charts = tuple(prepare(block, scope, charts_dir, doc.path) for block in blocks)
+    for chart in charts:
+        for source in chart.sources:
+            if source not in scope.sources:
+                scope.sources.append(source)
+    return Page(
+        doc=doc, url=url_for(doc), charts=charts,
+        body_html=scope.fill_figures(prose.to_html(markdown_text)),
+        headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
+        datasets=tuple(snapshot.meta(name) for name in scope.datasets),
+    )

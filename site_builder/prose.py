@@ -1,0 +1,125 @@
+"""A brief's body: chart blocks set aside, expressions evaluated, Markdown turned into HTML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+import yaml
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from site_builder.errors import SiteError
+from site_builder.figures import Figure, Series
+
+OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
+PLACEHOLDER = '<div data-chart-slot="{}"></div>'
+TEMPLATE_FILE = "<brief>"
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    """A ```chart fenced block: its YAML spec and the file line where it opens."""
+
+    number: int
+    line: int
+    spec: dict[str, Any]
+
+
+def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[ChartBlock]]:
+    """Replace each chart block by a placeholder, keeping line numbers of the rest intact."""
+    lines = body.split("\n")
+    blocks: list[ChartBlock] = []
+    index = 0
+    while index < len(lines):
+        match = OPEN_FENCE.match(lines[index])
+        if not match:
+            index += 1
+            continue
+        fence = match.group(1)
+        end = next((j for j in range(index + 1, len(lines))
+                    if lines[j].strip() == fence), None)
+        line = body_line + index
+        if end is None:
+            raise SiteError("chart block is never closed", path, line,
+                            hint=f"End it with a line holding only {fence}.")
+        text = "\n".join(lines[index + 1:end])
+        try:
+            spec = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = line + 1 + mark.line if mark is not None else line
+            raise SiteError(f"chart block is not valid YAML: {getattr(exc, 'problem', exc)}",
+                            path, at, hint="Check indentation; README, 'Charts', has examples.") \
+                from exc
+        if not isinstance(spec, dict):
+            raise SiteError("a chart block holds `key: value` lines", path, line)
+        blocks.append(ChartBlock(len(blocks), line, spec))
+        span = end - index + 1
+        lines[index:end + 1] = ["", PLACEHOLDER.format(blocks[-1].number), ""] + [""] * (span - 3)
+        index = end + 1
+    return "\n".join(lines), blocks
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Figure | Series):
+        raise SiteError(f"{value.what} must be formatted before it is shown",
+                        hint="Wrap it in usd(), pct(), signed() or period().")
+    return value
+
+
+def expression_environment() -> SandboxedEnvironment:
+    """The sandbox briefs' ``{{ }}`` expressions run in; unknown names are errors."""
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                                keep_trailing_newline=True, finalize=_finalize)
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The line of the brief's body that was running when ``exc`` was raised."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == TEMPLATE_FILE:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path: Path,
+             first_line: int) -> str:
+    """Evaluate the ``{{ }}`` expressions and ``{% %}`` statements of ``text``."""
+    try:
+        code = env.compile(text, filename=TEMPLATE_FILE)
+        template = env.template_class.from_code(env, code, env.make_globals(helpers))
+        return template.render()
+    except TemplateSyntaxError as exc:
+        raise SiteError(f"expression syntax: {exc.message}", path, first_line + exc.lineno - 1,
+                        hint="Expressions look like {{ usd(value(...)) }}; README, "
+                             "'Figures', lists every helper.") from exc
+    except SiteError as exc:
+        line = _template_line(exc)
+        raise exc.located(path, 0) if line is None else \
+            SiteError(exc.message, path, first_line + line - 1, exc.hint) from exc
+    except UndefinedError as exc:
+        line = _template_line(exc)
+        raise SiteError(f"unknown name: {exc.message}", path,
+                        None if line is None else first_line + line - 1,
+                        hint="Check the spelling; README, 'Figures', lists every helper.") from exc
+    except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        line = _template_line(exc)
+        raise SiteError(f"expression failed: {type(exc).__name__}: {exc}", path,
+                        None if line is None else first_line + line - 1,
+                        hint="Check the helper's arguments against README, 'Figures'.") from exc
+
+
+def to_html(text: str) -> str:
+    """Markdown -> HTML, with tables, footnotes, heading ids and typographic quotes."""
+    return markdown.markdown(
+        text,
+        extensions=["tables", "footnotes", "attr_list", "smarty", "sane_lists", "toc"],
+        extension_configs={"toc": {"permalink": False}},
+        output_format="html",
+    )

@@ -1,0 +1,212 @@
+"""What a brief's expressions can call: data access, formatting with citations, claims.
+
+One :class:`PageScope` serves one page. It records every dataset the page reads (its data
+dependencies) and every source it cites, in order, for the page's sources section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from site_builder import claims, formatting
+from site_builder.data.snapshot import Dataset, Snapshot
+from site_builder.errors import SiteError
+from site_builder.figures import (
+    Figure,
+    Series,
+    Source,
+    change,
+    normalise_period,
+    pct_change,
+    share,
+)
+
+
+FIGURE_SLOT = "\ue000{}\ue001"
+FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
+
+
+@dataclass
+class PageScope:
+    snapshot: Snapshot
+    datasets: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
+    figures: list[str] = field(default_factory=list)
+    touched: list[str] = field(default_factory=list)
+
+    # -- data ---------------------------------------------------------------------------
+    def dataset(self, name: str) -> Dataset:
+        dataset = self.snapshot.load(name)
+        if name not in self.datasets:
+            self.datasets.append(name)
+        if name not in self.touched:
+            self.touched.append(name)
+        return dataset
+
+    def rows(self, name: str, filters: dict[str, Any]) -> tuple[Dataset, pd.DataFrame]:
+        """The dataset's rows matching ``column=value`` filters (a list matches any of its items)."""
+        dataset = self.dataset(name)
+        frame = dataset.frame
+        for column, wanted in filters.items():
+            if column not in frame.columns:
+                raise SiteError(f"dataset {name!r} has no column {column!r}",
+                                hint=f"Its columns: {', '.join(frame.columns)}.")
+            options = [str(w) for w in wanted] if isinstance(wanted, list | tuple) else [str(wanted)]
+            matched = frame[frame[column].isin(options)]
+            if matched.empty:
+                present = ", ".join(sorted(frame[column].unique())[:20])
+                raise SiteError(f"dataset {name!r} has no rows where {column} is {wanted!r}",
+                                hint=f"Values of {column}: {present}.")
+            frame = matched
+        return dataset, frame
+
+    def source(self, dataset: Dataset, url: str | None = None, kind: str = "") -> Source:
+        """The citation for a dataset, or for one row of it with its own address."""
+        meta = dataset.meta
+        title = f"{meta.title} ({kind})" if kind else meta.title
+        return Source(dataset=meta.name, title=title, publisher=meta.publisher,
+                      series=", ".join(meta.series), vintage=meta.vintage,
+                      retrieved=meta.retrieved, url=url or meta.url)
+
+    def series(self, name: str, column: str = "value", **filters: Any) -> Series:
+        """``series("bop_monthly", series_id="BOPGTB")``: one value per period.
+
+        ``column`` reads another numeric column: one ending in ``_pct`` holds percentages
+        (read as ratios), any other is in the dataset's units.
+        """
+        dataset, frame = self.rows(name, filters)
+        if frame["period"].duplicated().any():
+            varying = [c for c in dataset.meta.dimensions if frame[c].nunique() > 1]
+            raise SiteError(
+                f"series({name!r}) matches several rows per period",
+                hint="Pick one with a filter on " + ", ".join(
+                    f"{c} (one of {', '.join(sorted(frame[c].unique())[:12])})" for c in varying))
+        if column not in frame.columns:
+            raise SiteError(f"dataset {name!r} has no column {column!r}",
+                            hint=f"Its columns: {', '.join(frame.columns)}.")
+        frame = frame.sort_values("period")
+        numbers = pd.to_numeric(frame[column].replace({"": None, ".": None}))
+        if column.endswith("_pct"):
+            kind, scale = "ratio", 0.01
+        else:
+            kind, scale = dataset.meta.unit_kind, dataset.meta.scale
+        values = pd.Series(numbers.to_numpy() * scale, index=frame["period"].to_numpy(),
+                           dtype=float)
+        label = name + "".join(f", {k}={v}" for k, v in filters.items())
+        if column != "value":
+            label += f" ({column})"
+        rows = frame.to_dict("records")
+        urls = {r.get("source_url", "") for r in rows}
+        if len(urls) == 1 and (url := urls.pop()):
+            sources: tuple[Source, ...] = (self.source(dataset, url, rows[0].get("source_kind", "")),)
+        else:
+            sources = (self.source(dataset),)
+        return Series(values, kind, sources, label)
+
+    def value(self, name: str, period: object, column: str = "value", **filters: Any
+              ) -> Figure:
+        """``value("release_2024", 2024, measure="goods_deficit")``: one figure."""
+        return self.series(name, column, period=normalise_period(period), **filters).at(period)
+
+    def ranking(self, name: str, period: object, by: str, prefix: str = "",
+                **filters: Any) -> list[tuple[str, Figure]]:
+        """Rows of one period ranked by value, largest first, labelled by column ``by``.
+
+        With ``prefix``, only labels starting with it count, and it is cut off the label
+        (``goods_deficit_south_korea`` -> ``South Korea``).
+        """
+        key = normalise_period(period)
+        dataset, frame = self.rows(name, {**filters, "period": key})
+        frame = frame[frame[by].str.startswith(prefix)].dropna(subset=["value"])
+        if frame.empty:
+            raise SiteError(f"ranking({name!r}): no rows for {key} with {by} starting {prefix!r}")
+        out = []
+        for _, row in frame.sort_values("value", ascending=False).iterrows():
+            label = row[by]
+            if prefix:
+                label = label[len(prefix):].replace("_", " ").title()
+            source = self.source(dataset, row.get("source_url") or None,
+                                 row.get("source_kind", ""))
+            fig = Figure(float(row["value"]) * dataset.meta.scale, dataset.meta.unit_kind, key,
+                         (source,), f"{name} {row[by]} {key}")
+            out.append((label, fig))
+        return out
+
+    # -- citations ----------------------------------------------------------------------
+    def cite(self, fig: Figure) -> int:
+        """Register the figure's first source; return its number in the sources list."""
+        first = fig.sources[0]
+        if first not in self.sources:
+            self.sources.append(first)
+        for extra in fig.sources[1:]:
+            if extra not in self.sources:
+                self.sources.append(extra)
+        return self.sources.index(first) + 1
+
+    def _linked(self, fig: Figure, text: str) -> Markup:
+        number = self.cite(fig)
+        titles = "; ".join(f"{s.publisher}{', ' + s.series if s.series else ''} ({s.vintage})"
+                           for s in fig.sources)
+        html = Markup('<a class="figure" href="#source-{n}" title="{t}">'
+                      '<data value="{v}">{x}</data></a>').format(
+            n=number, t=titles, v=repr(fig.value), x=text)
+        self.figures.append(str(html))
+        return Markup(FIGURE_SLOT.format(len(self.figures) - 1))
+
+    def fill_figures(self, html: str) -> str:
+        """Put the rendered figures back where their slot tokens stand."""
+        return FIGURE_SLOT_PATTERN.sub(lambda m: self.figures[int(m.group(1))], html)
+
+    # -- formatting ---------------------------------------------------------------------
+    def usd(self, fig: Figure, digits: int | None = None, unit: str | None = None) -> Markup:
+        """``$918.4 billion``; money figures only."""
+        _expect_kind(fig, "usd", "usd")
+        return self._linked(fig, formatting.money(fig.value, digits, unit))
+
+    def pct(self, fig: Figure, digits: int = 1) -> Markup:
+        """``6.6%``; ratios only (from pct_change or share)."""
+        _expect_kind(fig, "ratio", "pct")
+        return self._linked(fig, formatting.percent(fig.value, digits))
+
+    def signed(self, fig: Figure, digits: int | None = None, unit: str | None = None) -> Markup:
+        """``+$133.5 billion`` or ``+17.0%``: a change with its sign."""
+        if fig.kind == "ratio":
+            text = formatting.percent(fig.value, 1 if digits is None else digits)
+        else:
+            text = formatting.money(fig.value, digits, unit)
+        return self._linked(fig, formatting.signed(text, fig.value))
+
+    def period(self, value: object) -> Markup:
+        """``December 2024`` for ``2024-12``; accepts a figure or a period."""
+        key = value.period if isinstance(value, Figure) else normalise_period(value)
+        if key is None:
+            raise SiteError("this figure spans several periods; name the period instead")
+        return Markup(escape(formatting.period(key)))
+
+    def helpers(self) -> dict[str, Any]:
+        """Every name a brief's expressions can use."""
+        return {
+            "series": self.series, "value": self.value, "ranking": self.ranking,
+            "change": change, "pct_change": pct_change, "share": share,
+            "usd": self.usd, "pct": self.pct, "signed": self.signed, "period": self.period,
+            "record": claims.record, "largest_since": claims.largest_since,
+            "rose": claims.rose, "fell": claims.fell, "direction": claims.direction,
+            "widened": claims.widened, "narrowed": claims.narrowed, "trend": claims.trend,
+            "above": claims.above, "below": claims.below, "leads": claims.leads,
+        }
+
+
+def _expect_kind(fig: object, kind: str, helper: str) -> None:
+    if not isinstance(fig, Figure):
+        raise SiteError(f"{helper}() needs a figure, got {type(fig).__name__}",
+                        hint="Pick one value, e.g. series(...).year(2024) or .at('2024-12').")
+    if fig.kind != kind:
+        raise SiteError(f"{helper}() cannot format {fig.what}: it is a {fig.kind}, not {kind}",
+                        hint="usd() formats money, pct() ratios from pct_change() or share().")
+

@@ -1,0 +1,61 @@
+// Progressive enhancement for charts: the static SVG is the chart; this adds tooltips.
+// Vega (about 250 KB compressed) is fetched only when a reader nears, touches or focuses a
+// chart, so it never delays the first paint and costs nothing to readers who never scroll.
+(function () {
+  "use strict";
+  var charts = Array.prototype.slice.call(document.querySelectorAll("figure.chart[data-spec]"));
+  if (!charts.length || !window.fetch) return;
+  var loading = null;
+
+  function loadVega() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = "/assets/vega-embed.js";
+        script.onload = function () { resolve(window.vegaEmbed); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+
+  function enhance(figure) {
+    if (figure.dataset.enhanced) return;
+    figure.dataset.enhanced = "pending";
+    var plot = figure.querySelector(".chart-plot");
+    var staticSvg = plot.querySelector("svg");
+    Promise.all([loadVega(), fetch(figure.dataset.spec).then(function (r) { return r.json(); })])
+      .then(function (parts) {
+        var spec = parts[1];
+        spec.width = Math.max(240, plot.clientWidth - 40);
+        spec.autosize = { type: "fit", contains: "padding" };
+        var live = document.createElement("div");
+        live.setAttribute("aria-hidden", "true");
+        return parts[0](live, spec, { actions: false, renderer: "svg" }).then(function () {
+          // Keep the accessible static SVG for assistive technology; show the live one.
+          staticSvg.classList.add("replaced");
+          plot.appendChild(live);
+          figure.dataset.enhanced = "yes";
+        });
+      })
+      .catch(function () { figure.dataset.enhanced = "failed"; });
+  }
+
+  charts.forEach(function (figure) {
+    ["pointerdown", "focusin", "mouseenter"].forEach(function (type) {
+      figure.addEventListener(type, function () { enhance(figure); }, { once: true });
+    });
+  });
+  if ("IntersectionObserver" in window) {
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          enhance(entry.target);
+        }
+      });
+    }, { rootMargin: "200px 0px" });
+    charts.forEach(function (figure) { observer.observe(figure); });
+  }
+})();
