@@ -53,6 +53,11 @@ def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list
     return docs, errors
 
 
+def _newest_first(page: Page) -> tuple[int, str]:
+    date = page.doc.meta.date if isinstance(page.doc.meta, FrontMatter) else None
+    return (-date.toordinal() if date else 0, page.url)
+
+
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); all or nothing."""
@@ -72,8 +77,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
                 errors.append(exc if exc.path else exc.located(doc.path))
     if errors:
         raise BuildFailed(errors)
-    briefs = sorted((p for p in pages if p.is_brief), key=lambda p: (p.doc.meta.date, p.url),
-                    reverse=True)  # type: ignore[union-attr]
+    briefs = sorted((p for p in pages if p.is_brief), key=_newest_first)
     site = Site(config, tuple(briefs), tuple(p for p in pages if not p.is_brief))
     renderer = Renderer(project.cache)
     with reporter.stage("render"):

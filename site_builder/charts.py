@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ OWN_KEYS = {"id", "title", "data", "where", "annual", "since", "until", "scale",
 VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
 SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6}
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VL_CONVERT_VERSION = metadata.version("vl-convert-python")
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         raise SiteError("a chart needs a title", hint="Add `title: ...` to the block.")
     scale_name = str(block.get("scale", "billions"))
     if scale_name not in SCALES:
-        raise SiteError(f"scale {scale_name!r} unknown", hint="Use billions, millions or trillions.")
+        raise SiteError(f"scale {scale_name!r} unknown",
+                        hint="Use billions, millions or trillions.")
     scope.touched.clear()
     if "python" in block:
         rows, vega = _from_python(str(block["python"]), scope, charts_dir)
@@ -178,7 +181,7 @@ def _from_python(target: str, scope: PageScope, charts_dir: Path
 
 def _fields(spec: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """The label, value and series fields of a chart, read from its encoding."""
-    encoding = spec.get("encoding") or next(
+    encoding: dict[str, Any] = spec.get("encoding") or next(
         (layer.get("encoding") for layer in spec.get("layer", []) if layer.get("encoding")), {})
     label = value = series = None
     for channel in ("x", "y"):
@@ -235,7 +238,7 @@ class Renderer:
     def svg(self, chart: Chart) -> str:
         import vl_convert as vlc
 
-        path = self.cache_dir / "charts" / f"{chart.key}-{vlc.__version__}.svg"
+        path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
         if path.exists():
             self.cached += 1
             return path.read_text(encoding="utf-8")
@@ -273,10 +276,10 @@ def vega_bundle(cache_dir: Path) -> bytes:
     """
     import vl_convert as vlc
 
-    path = cache_dir / f"vega-embed-{vlc.__version__}.js"
+    path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(vlc.javascript_bundle(), encoding="utf-8")
+        tmp.write_text(vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;"), encoding="utf-8")
         tmp.replace(path)
     return path.read_bytes()

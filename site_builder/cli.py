@@ -64,12 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _show(error: SiteError, debug: bool) -> None:
     relative = error
-    if error.path is not None and error.path.is_absolute():
-        try:
-            relative = SiteError(error.message, error.path.relative_to(Path.cwd()), error.line,
-                                 error.hint)
-        except ValueError:
-            pass
+    if error.path is not None and error.path.is_relative_to(Path.cwd()):
+        relative = SiteError(error.message, error.path.relative_to(Path.cwd()), error.line,
+                             error.hint)
     print(f"error: {relative}", file=sys.stderr)
     if debug:
         traceback.print_exception(error)

@@ -159,13 +159,13 @@ class Series:
         return replace(self, values=self.values[mask.to_numpy()])
 
     def average(self, end: object, months: int = 3) -> Figure:
-        """The average of ``months`` periods ending at ``end`` (the release's three-month average)."""
+        """The mean of ``months`` periods ending at ``end``, like the release's 3-month average."""
         key = normalise_period(end)
         upto = self.values[self.values.index <= key].dropna()
         if len(upto) < months or upto.index[-1] != key:
             raise SiteError(f"{self.what}: not {months} periods of data up to {key}")
-        return self._figure(upto.iloc[-months:].mean(), key, f"{self.what}, {months}-period "
-                                                              f"average to {key}")
+        what = f"{self.what}, {months}-period average to {key}"
+        return self._figure(upto.iloc[-months:].mean(), key, what)
 
     def __neg__(self) -> Series:
         return replace(self, values=-self.values, what=f"-{self.what}")

@@ -26,7 +26,6 @@ from site_builder.figures import (
     share,
 )
 
-
 FIGURE_SLOT = "\ue000{}\ue001"
 FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
 
@@ -50,14 +49,15 @@ class PageScope:
         return dataset
 
     def rows(self, name: str, filters: dict[str, Any]) -> tuple[Dataset, pd.DataFrame]:
-        """The dataset's rows matching ``column=value`` filters (a list matches any of its items)."""
+        """Rows matching ``column=value`` filters; a list matches any of its items."""
         dataset = self.dataset(name)
         frame = dataset.frame
         for column, wanted in filters.items():
             if column not in frame.columns:
                 raise SiteError(f"dataset {name!r} has no column {column!r}",
                                 hint=f"Its columns: {', '.join(frame.columns)}.")
-            options = [str(w) for w in wanted] if isinstance(wanted, list | tuple) else [str(wanted)]
+            many = isinstance(wanted, list | tuple)
+            options = [str(w) for w in wanted] if many else [str(wanted)]
             matched = frame[frame[column].isin(options)]
             if matched.empty:
                 present = ", ".join(sorted(frame[column].unique())[:20])
@@ -104,7 +104,8 @@ class PageScope:
         rows = frame.to_dict("records")
         urls = {r.get("source_url", "") for r in rows}
         if len(urls) == 1 and (url := urls.pop()):
-            sources: tuple[Source, ...] = (self.source(dataset, url, rows[0].get("source_kind", "")),)
+            row_kind = rows[0].get("source_kind", "")
+            sources: tuple[Source, ...] = (self.source(dataset, url, row_kind),)
         else:
             sources = (self.source(dataset),)
         return Series(values, kind, sources, label)
