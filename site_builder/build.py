@@ -80,9 +80,13 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     briefs = sorted((p for p in pages if p.is_brief), key=_newest_first)
     site = Site(config, tuple(briefs), tuple(p for p in pages if not p.is_brief))
     renderer = Renderer(project.cache)
+    with reporter.stage("charts"):
+        charts = {chart.key: chart for page in pages for chart in page.charts}
+        svgs = {key: renderer.svg(chart)
+                for key, chart in reporter.progress(charts.items(), len(charts), "Charts")}
     with reporter.stage("render"):
-        files = render_site(site, project.templates, renderer)
-        if any(p.charts for p in pages):
+        files = render_site(site, project.templates, svgs)
+        if charts:
             files["assets/vega-embed.js"] = vega_bundle(project.cache)
     with reporter.stage("write"):
         write_site(files, output)

@@ -77,6 +77,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         raise SiteError(f"scale {scale_name!r} unknown",
                         hint="Use billions, millions or trillions.")
     scope.touched.clear()
+    scope.chart_sources.clear()
     if "python" in block:
         rows, vega = _from_python(str(block["python"]), scope, charts_dir)
     else:
@@ -93,7 +94,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         "config": theme.config(),
     }
     value_label = f"USD {scale_name}"
-    sources = tuple(scope.source(scope.dataset(name)) for name in used)
+    sources = tuple(scope.chart_sources) or tuple(scope.source(scope.dataset(n)) for n in used)
     description = describe(rows, spec, SCALES[scale_name])
     return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
                  str(block.get("note", "")), used)
@@ -109,6 +110,7 @@ def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame
     parts = []
     for name in names:
         dataset, frame = scope.rows(str(name), where)
+        scope.chart_sources.append(scope.source(dataset, frame))
         if dataset.meta.unit_kind != "usd":
             raise SiteError(f"dataset {dataset.meta.name!r} is in {dataset.meta.units}, "
                             "which chart blocks cannot scale to dollars")
@@ -236,12 +238,12 @@ class Renderer:
         self.cached = 0
 
     def svg(self, chart: Chart) -> str:
-        import vl_convert as vlc
-
         path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
         if path.exists():
             self.cached += 1
             return path.read_text(encoding="utf-8")
+        import vl_convert as vlc  # the engine starts on first use, once per process
+
         try:
             svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
         except ValueError as exc:
@@ -274,10 +276,10 @@ def vega_bundle(cache_dir: Path) -> bytes:
     Built from the copies inside vl-convert, so the interactive charts use the same Vega
     as the static SVG; cached per vl-convert version because bundling takes about a second.
     """
-    import vl_convert as vlc
-
     path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
     if not path.exists():
+        import vl_convert as vlc
+
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;"), encoding="utf-8")

@@ -29,6 +29,7 @@ class Project:
     """Where a project's inputs and outputs live, relative to its root folder."""
 
     root: Path
+    cache_dir: Path | None = None  # default: .cache/ in the project
 
     @property
     def content(self) -> Path:
@@ -60,7 +61,7 @@ class Project:
 
     @property
     def cache(self) -> Path:
-        return self.root / ".cache"
+        return self.cache_dir or self.root / ".cache"
 
     @property
     def site_toml(self) -> Path:

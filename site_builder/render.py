@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
-from site_builder.charts import Chart, Renderer, accessible_svg
+from site_builder.charts import Chart, accessible_svg
 from site_builder.config import SiteConfig
 from site_builder.errors import SiteError
 from site_builder.pages import Page
@@ -45,15 +45,18 @@ def _chart_html(env: Environment, chart: Chart, svg: str, page: Page) -> str:
         chart=chart, dom_id=dom_id, svg=Markup(accessible_svg(svg, chart, dom_id)), page=page)
 
 
-def render_site(site: Site, templates: Path, renderer: Renderer) -> dict[str, bytes]:
-    """Render every page and its chart files; returns output-relative path -> content."""
+def render_site(site: Site, templates: Path, svgs: dict[str, str]) -> dict[str, bytes]:
+    """Render every page and its chart files; returns output-relative path -> content.
+
+    ``svgs`` maps each chart's key to its rendered SVG (see :func:`render_charts`).
+    """
     env = template_environment(templates)
     files: dict[str, bytes] = {}
     try:
         for page in (*site.briefs, *site.pages):
             body = page.body_html
             for number, chart in enumerate(page.charts):
-                html = _chart_html(env, chart, renderer.svg(chart), page)
+                html = _chart_html(env, chart, svgs[chart.key], page)
                 body = body.replace(f'<div data-chart-slot="{number}"></div>', html)
                 base = page.output_path.rsplit("/", 1)[0]
                 files[f"{base}/{chart.id}.csv"] = chart.csv().encode()

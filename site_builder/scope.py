@@ -38,6 +38,7 @@ class PageScope:
     #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
     figures: list[str] = field(default_factory=list)
     touched: list[str] = field(default_factory=list)
+    chart_sources: list[Source] = field(default_factory=list)
 
     # -- data ---------------------------------------------------------------------------
     def dataset(self, name: str) -> Dataset:
@@ -66,13 +67,32 @@ class PageScope:
             frame = matched
         return dataset, frame
 
-    def source(self, dataset: Dataset, url: str | None = None, kind: str = "") -> Source:
-        """The citation for a dataset, or for one row of it with its own address."""
+    def source(self, dataset: Dataset, rows: pd.DataFrame | None = None,
+               column: str = "value") -> Source:
+        """The citation for the ``rows`` of a dataset a figure or chart used.
+
+        Rows may carry their own citation: ``source_url`` (``change_source_url`` for the
+        change columns), ``source_kind`` and ``as_published`` (the vintage) override the
+        dataset's; a ``series_id`` column narrows the series cited to those used.
+        """
         meta = dataset.meta
-        title = f"{meta.title} ({kind})" if kind else meta.title
-        return Source(dataset=meta.name, title=title, publisher=meta.publisher,
-                      series=", ".join(meta.series), vintage=meta.vintage,
-                      retrieved=meta.retrieved, url=url or meta.url)
+        rows = dataset.frame if rows is None else rows
+
+        def same(name: str) -> str:
+            values = set(rows[name]) if name in rows.columns else set()
+            return values.pop() if len(values) == 1 else ""
+
+        url = (same("change_source_url") if column.startswith("change") else "") \
+            or same("source_url") or meta.url
+        kind = same("source_kind")
+        series = (sorted(set(rows["series_id"])) if "series_id" in rows.columns
+                  else list(meta.series))
+        if meta.source == "fred" and len(series) == 1 and url == meta.url:
+            url = f"https://fred.stlouisfed.org/series/{series[0]}"
+        return Source(dataset=meta.name, title=f"{meta.title} ({kind})" if kind else meta.title,
+                      publisher=meta.publisher, series=", ".join(series),
+                      vintage=same("as_published") or meta.vintage, retrieved=meta.retrieved,
+                      url=url)
 
     def series(self, name: str, column: str = "value", **filters: Any) -> Series:
         """``series("bop_monthly", series_id="BOPGTB")``: one value per period.
@@ -101,14 +121,7 @@ class PageScope:
         label = name + "".join(f", {k}={v}" for k, v in filters.items())
         if column != "value":
             label += f" ({column})"
-        rows = frame.to_dict("records")
-        urls = {r.get("source_url", "") for r in rows}
-        if len(urls) == 1 and (url := urls.pop()):
-            row_kind = rows[0].get("source_kind", "")
-            sources: tuple[Source, ...] = (self.source(dataset, url, row_kind),)
-        else:
-            sources = (self.source(dataset),)
-        return Series(values, kind, sources, label)
+        return Series(values, kind, (self.source(dataset, frame, column),), label)
 
     def value(self, name: str, period: object, column: str = "value", **filters: Any
               ) -> Figure:
@@ -132,8 +145,7 @@ class PageScope:
             label = row[by]
             if prefix:
                 label = label[len(prefix):].replace("_", " ").title()
-            source = self.source(dataset, row.get("source_url") or None,
-                                 row.get("source_kind", ""))
+            source = self.source(dataset, frame[frame[by] == row[by]])
             fig = Figure(float(row["value"]) * dataset.meta.scale, dataset.meta.unit_kind, key,
                          (source,), f"{name} {row[by]} {key}")
             out.append((label, fig))
