@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from site_builder import formatting, theme
 from site_builder.errors import SiteError
-from site_builder.figures import Source
+from site_builder.figures import Source, within
 from site_builder.prose import ChartBlock
 from site_builder.scope import PageScope
 
@@ -59,6 +59,8 @@ def prepare(block: ChartBlock, scope: PageScope, charts_dir: Path, path: Path) -
     try:
         return _prepare(block.spec, scope, charts_dir, block.number)
     except SiteError as exc:
+        if exc.path is not None:  # already placed, in a chart module
+            raise
         raise SiteError(f"chart: {exc.message}", path, block.line, exc.hint) from exc
 
 
@@ -123,10 +125,8 @@ def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame
     frame = frame[["period", *dims, "value"]].copy()
     if block.get("annual"):
         frame = _annual(frame, dims)
-    if "since" in block:
-        frame = frame[frame["period"] >= str(block["since"])]
-    if "until" in block:
-        frame = frame[frame["period"] <= str(block["until"])]
+    if "since" in block or "until" in block:
+        frame = frame[within(pd.Index(frame["period"]), block.get("since"), block.get("until"))]
     if frame.empty:
         raise SiteError("the chart has no rows left after `where`, `since` and `until`")
     frame["value"] = (frame["value"] / scale).round(6)
@@ -166,11 +166,22 @@ def _from_python(target: str, scope: PageScope, charts_dir: Path
     spec_obj = importlib.util.spec_from_file_location(f"site_charts_{module_name}", path)
     assert spec_obj is not None and spec_obj.loader is not None
     module = importlib.util.module_from_spec(spec_obj)
-    spec_obj.loader.exec_module(module)
+    try:
+        spec_obj.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise SiteError(f"python chart module: {exc.msg}", path, exc.lineno,
+                        hint="Fix the syntax error in the chart module.") from exc
+    except Exception as exc:
+        raise _located_bug(exc, path, target) from exc
     func = getattr(module, func_name, None)
     if func is None:
         raise SiteError(f"python chart {target!r}: {path.name} has no function {func_name!r}")
-    chart = func(scope)
+    try:
+        chart = func(scope)
+    except SiteError:
+        raise
+    except Exception as exc:
+        raise _located_bug(exc, path, target) from exc
     rows = getattr(chart, "data", None)
     if not isinstance(rows, pd.DataFrame):
         raise SiteError(f"python chart {target!r} must return an Altair chart built on a "
@@ -179,6 +190,18 @@ def _from_python(target: str, scope: PageScope, charts_dir: Path
     for key in ("data", "datasets", "config", "$schema"):
         vega.pop(key, None)
     return rows.reset_index(drop=True), vega
+
+
+def _located_bug(exc: Exception, path: Path, target: str) -> SiteError:
+    """A chart function's own error, placed at the deepest line of its file."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return SiteError(f"python chart {target!r} failed: {type(exc).__name__}: {exc}", path, line,
+                     hint="Fix the chart function; run with --debug for the traceback.")
 
 
 def _fields(spec: dict[str, Any]) -> tuple[str | None, str | None, str | None]:

@@ -99,8 +99,13 @@ def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, in
         root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        if context and "end of stream" in problem:
+            # An unclosed quote or bracket: the place it opened is what the writer must fix.
+            mark = getattr(exc, "context_mark", None) or mark
+            problem = f"{context} that is never closed"
+        line = mark.line + 2 if mark is not None else None
         raise SiteError(f"front matter is not valid YAML: {problem}", path, line,
                         hint="Check the indentation and quote values that contain a colon.") \
             from exc
@@ -117,6 +122,9 @@ def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, in
         if key in values:
             raise SiteError(f"key {key!r} appears twice in the front matter", path, line)
         lines[key] = line
+        if isinstance(value_node, yaml.SequenceNode):
+            for number, item in enumerate(value_node.value):
+                lines[f"{key}.{number}"] = item.start_mark.line + 2
         try:
             values[key] = loader.construct_object(value_node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from site_builder.errors import SiteError
@@ -93,6 +94,20 @@ def normalise_period(period: object) -> str:
     return text
 
 
+def within(periods: pd.Index, start: object = None, end: object = None) -> np.ndarray:
+    """A boolean mask of ``periods`` from ``start`` to ``end`` inclusive, compared at the
+    bounds' own precision, so a year includes its months."""
+    text = periods.astype(str)
+    mask = np.ones(len(text), dtype=bool)
+    if start is not None:
+        bound = normalise_period(start)
+        mask &= np.asarray(text.str[:len(bound)] >= bound)
+    if end is not None:
+        bound = normalise_period(end)
+        mask &= np.asarray(text.str[:len(bound)] <= bound)
+    return mask
+
+
 @dataclass(frozen=True)
 class Series:
     """A run of values by period (``YYYY-MM`` or ``YYYY``), in dollars for money."""
@@ -149,14 +164,12 @@ class Series:
         return self._figure(valid.iloc[-1], str(valid.index[-1]), f"{self.what}, latest")
 
     def between(self, start: object = None, end: object = None) -> Series:
-        """The part of the series from ``start`` to ``end``, both included."""
-        index = self.values.index
-        mask = pd.Series(True, index=index)
-        if start is not None:
-            mask &= index >= normalise_period(start)
-        if end is not None:
-            mask &= index <= normalise_period(end)
-        return replace(self, values=self.values[mask.to_numpy()])
+        """The part of the series from ``start`` to ``end``, both included.
+
+        A year bound covers its months: ``between(2023, 2023)`` keeps all of 2023.
+        """
+        mask = within(pd.Index(self.values.index), start, end)
+        return replace(self, values=self.values[mask])
 
     def average(self, end: object, months: int = 3) -> Figure:
         """The mean of ``months`` periods ending at ``end``, like the release's 3-month average."""

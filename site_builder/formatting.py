@@ -17,9 +17,13 @@ def money(value: float, digits: int | None = None, unit: str | None = None) -> s
     """
     sign = MINUS if value < 0 else ""
     size = abs(value)
-    for name, scale, default_digits in _SCALES:
-        if (unit is None and size >= scale) or unit == name:
+    for index, (name, scale, default_digits) in enumerate(_SCALES):
+        if unit == name or (unit is None and size >= scale):
             places = default_digits if digits is None else digits
+            if unit is None and index and round(size / scale, places) >= 1000:
+                # Rounding reached the next unit: 999.96 billion reads $1.00 trillion.
+                name, scale, default_digits = _SCALES[index - 1]
+                places = default_digits if digits is None else digits
             return f"{sign}${size / scale:,.{places}f} {name}"
     if unit is not None:
         raise ValueError(f"unknown unit {unit!r}: use trillion, billion or million")

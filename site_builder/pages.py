@@ -49,7 +49,7 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
     text, blocks = prose.extract_charts(doc.body, doc.path, doc.body_line)
 
     def expression(item: Highlight, key: str) -> tuple[str, str]:
-        line = doc.lines.get(key, 1)
+        line = doc.lines.get(key, doc.lines.get(key.split(".")[0], 1))
         html = prose.evaluate("{{ " + item.value + " }}", helpers, env, doc.path, line)
         return item.label, scope.fill_figures(html)
 
@@ -57,7 +57,8 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
     headline = highlights = None
     if isinstance(meta, FrontMatter):
         headline = expression(meta.headline, "headline") if meta.headline else None
-        highlights = tuple(expression(h, "highlights") for h in meta.highlights)
+        highlights = tuple(expression(h, f"highlights.{number}")
+                           for number, h in enumerate(meta.highlights))
     markdown_text = prose.evaluate(text, helpers, env, doc.path, doc.body_line)
     charts = tuple(prepare(block, scope, charts_dir, doc.path) for block in blocks)
     for chart in charts:

@@ -100,6 +100,8 @@ def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path
                         hint="Expressions look like {{ usd(value(...)) }}; README, "
                              "'Figures', lists every helper.") from exc
     except SiteError as exc:
+        if exc.path is not None:  # e.g. a corrupt snapshot table: that file is the one to fix
+            raise
         line = _template_line(exc)
         raise exc.located(path, 0) if line is None else \
             SiteError(exc.message, path, first_line + line - 1, exc.hint) from exc
@@ -108,7 +110,8 @@ def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path
         raise SiteError(f"unknown name: {exc.message}", path,
                         None if line is None else first_line + line - 1,
                         hint="Check the spelling; README, 'Figures', lists every helper.") from exc
-    except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+    except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError,
+            ArithmeticError) as exc:
         line = _template_line(exc)
         raise SiteError(f"expression failed: {type(exc).__name__}: {exc}", path,
                         None if line is None else first_line + line - 1,

@@ -17,7 +17,7 @@ def config() -> dict[str, Any]:
     axis = {"labelFontSize": 13, "titleFontSize": 13, "titleFontWeight": "normal",
             "labelColor": "#4a4f57", "titleColor": "#4a4f57", "domainColor": "#8a9099",
             "tickColor": "#8a9099", "gridColor": "#d9dce1", "labelFont": FONT,
-            "titleFont": FONT}
+            "titleFont": FONT, "labelOverlap": "greedy", "labelFlush": True}
     return {
         "background": "transparent",
         "padding": 8,

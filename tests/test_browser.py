@@ -118,7 +118,7 @@ def page_top(page: Page, selector: str) -> float:
 
 
 def scroll_through(page: Page) -> None:
-    """Scroll to the bottom a screen at a time, as a reader would, and wait for the
+    """Scroll to the bottom half a screen at a time, as a reader would, and wait for the
     interactive charts every scroll brought near."""
     height = page.viewport_size["height"] if page.viewport_size else 800
     position = 0
