@@ -44,12 +44,12 @@ url = "https://example.org/partners"
 vintage = "first published 2025-02-05"
 retrieved = 2025-02-06
 provenance = "written by the test"
+dimensions = ["partner"]
 
 [partners.seed]
 files = [{ file = "partners.csv" }]
 period = "year"
 value = "usd_billions"
-dimensions = ["partner"]
 
 [unseeded]
 title = "Declared but not seeded"

@@ -30,7 +30,39 @@ class Seed(_Strict):
     period: str = "date"
     value: str = "value"
     rename: dict[str, str] = Field(default_factory=dict)
-    dimensions: tuple[str, ...] = ()
+
+
+class FredSeries(_Strict):
+    """One FRED series of a dataset; other keys give its dimension values."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    id: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+
+    def dimensions(self) -> dict[str, str]:
+        return {k: str(v) for k, v in (self.model_extra or {}).items()}
+
+
+class ApiRequest(_Strict):
+    """One Census or BEA request: its query parameters and the dimension values it sets."""
+
+    params: dict[str, str | list[str]] = Field(default_factory=dict)
+    set: dict[str, str] = Field(default_factory=dict)
+    endpoint: str = ""  # Census: the path under the base URL, e.g. "exports/hs"
+    value: str = ""  # Census: the variable holding the value, e.g. "ALL_VAL_MO"
+
+
+class Fetch(_Strict):
+    """How ``fetch`` refreshes a dataset from its API."""
+
+    api: Literal["fred", "census", "bea"]
+    series: tuple[FredSeries, ...] = ()  # fred
+    vintage: dt.date | None = None  # fred: the data as they stood on this date (ALFRED)
+    start: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
+    end: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2})?$")
+    dataset: str = ""  # bea: DataSetName, e.g. "ITA"
+    params: dict[str, str | list[str]] = Field(default_factory=dict)  # shared by requests
+    requests: tuple[ApiRequest, ...] = ()  # census, bea
+    columns: dict[str, str] = Field(default_factory=dict)  # API column -> our dimension
 
 
 class Declaration(_Strict):
@@ -47,7 +79,9 @@ class Declaration(_Strict):
     vintage: str
     retrieved: dt.date
     provenance: str
+    dimensions: tuple[str, ...] = ()
     seed: Seed | None = None
+    fetch: Fetch | None = None
 
 
 def load_declarations(path: Path) -> dict[str, Declaration]:

@@ -41,7 +41,7 @@ def tidy_table(name: str, decl: Declaration, source_dir: Path) -> pd.DataFrame:
         parts.append(frame)
     frame = pd.concat(parts, ignore_index=True).rename(columns=seed.rename)
     frame = frame.rename(columns={seed.period: "period", seed.value: "value"})
-    for column in ("period", "value", *seed.dimensions):
+    for column in ("period", "value", *decl.dimensions):
         if column not in frame.columns:
             raise SiteError(f"dataset {name!r}: column {column!r} missing from the source",
                             hint=f"Columns found: {', '.join(frame.columns)}.")
@@ -50,7 +50,7 @@ def tidy_table(name: str, decl: Declaration, source_dir: Path) -> pd.DataFrame:
     bad = frame[~frame["period"].str.fullmatch(r"\d{4}(-\d{2})?")]
     if not bad.empty:
         raise SiteError(f"dataset {name!r}: unreadable period {bad['period'].iloc[0]!r}")
-    key = ["period", *seed.dimensions]
+    key = ["period", *decl.dimensions]
     if frame.duplicated(key).any():
         dup = frame[frame.duplicated(key)].iloc[0]
         raise SiteError(f"dataset {name!r}: two rows for {dict(dup[key])}",
@@ -68,7 +68,7 @@ def describe(name: str, decl: Declaration, frame: pd.DataFrame, raw: bytes) -> D
         frequency=decl.frequency, url=decl.url, vintage=decl.vintage,
         retrieved=decl.retrieved.isoformat(), provenance=decl.provenance,
         file=f"{name}.csv.gz", rows=len(frame), first=str(periods.min()),
-        last=str(periods.max()), dimensions=tuple(decl.seed.dimensions if decl.seed else ()),
+        last=str(periods.max()), dimensions=decl.dimensions,
         sha256=checksum(raw),
     )
 
