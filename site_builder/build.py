@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 from site_builder.charts import Renderer, vega_bundle
 from site_builder.config import Project, load_config
 from site_builder.content import Document, FrontMatter, parse_document
+from site_builder.data import status
+from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.pages import Page, evaluate
@@ -58,15 +61,51 @@ def _newest_first(page: Page) -> tuple[int, str]:
     return (-date.toordinal() if date else 0, page.url)
 
 
+def check_freshness(project: Project, snapshot: Snapshot, reporter: Reporter, strict: bool,
+                    max_age_days: int, today: dt.date) -> list[SiteError]:
+    """After a failed fetch, say how old the data are; ``strict`` makes stale data an error.
+
+    Stale: the last fetch failed, or a live dataset is older than ``max_age_days``.
+    """
+    outcome = status.last(project.cache)
+    failed = outcome is not None and not outcome.ok
+    if not strict and not failed:
+        return []  # a committed snapshot ages between fetches; only --strict minds that
+    ages = status.live_ages(load_declarations(project.declarations), snapshot, today)
+    oldest = next(iter(ages.items()), None)
+    age = (f"its oldest live dataset, {oldest[0]!r}, is {oldest[1]} days old" if oldest
+           else "it holds no live datasets")
+    problems = []
+    if failed:
+        assert outcome is not None
+        problems.append(f"the last fetch ({outcome.attempted}) failed: {outcome.problem}")
+    if strict:
+        problems += [f"dataset {name!r} is {days} days old (limit {max_age_days})"
+                     for name, days in ages.items() if days > max_age_days]
+    if strict:
+        return [SiteError(f"stale data: {p}", project.lockfile,
+                          hint="Run `python -m site_builder fetch`, or build without --strict.")
+                for p in problems]
+    reporter.warn(f"{problems[0]}; building from the last good snapshot: {age}.")
+    return []
+
+
 def build(project: Project, reporter: Reporter, output: Path | None = None,
-          drafts: bool = False) -> BuildResult:
-    """Build the site into ``output`` (default ``output/``); all or nothing."""
+          drafts: bool = False, strict: bool = False, today: dt.date | None = None
+          ) -> BuildResult:
+    """Build the site into ``output`` (default ``output/``); all or nothing.
+
+    ``strict`` turns stale data (a failed last fetch, or data older than the site's
+    ``max_data_age_days``) from a warning into an error.
+    """
     start = time.perf_counter()
     output = output or project.root / "output"
     with reporter.stage("load"):
         config = load_config(project)
         snapshot = Snapshot(project.lockfile)
         docs, errors = load_documents(project, drafts)
+        errors += check_freshness(project, snapshot, reporter, strict,
+                                  config.max_data_age_days, today or dt.date.today())
     with reporter.stage("evaluate"):
         env = expression_environment()
         pages: list[Page] = []

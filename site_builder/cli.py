@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from site_builder import __version__
+from site_builder.atomic import write_file
 from site_builder.build import build
 from site_builder.config import Project
+from site_builder.data.fetch import fetch
 from site_builder.data.seed import seed_snapshot
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.report import ConsoleReporter
 
-EXIT_INPUT = 1
+EXIT_INPUT = 1  # the input has problems: each is listed with its file and line
+EXIT_FETCH = 3  # a fetch failed; the snapshot is untouched
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,6 +37,18 @@ def parser() -> argparse.ArgumentParser:
     b = commands.add_parser("build", parents=[common], help="build the site into output/")
     b.add_argument("--output", type=Path, help="where to write the site (default: output/)")
     b.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
+    b.add_argument("--refresh", action="store_true",
+                   help="fetch fresh data first; if that fails, build from the last good data")
+    b.add_argument("--strict", action="store_true",
+                   help="treat stale data (failed fetch, or too old) as an error, for CI")
+    f = commands.add_parser("fetch", parents=[common],
+                            help="refresh the data snapshot from FRED, Census and BEA")
+    f.add_argument("--only", nargs="+", default=(), metavar="DATASET",
+                   help="fetch just these datasets")
+    f.add_argument("--diff-md", type=Path, metavar="FILE",
+                   help="also write the changes as Markdown, e.g. for a pull request")
+    f.add_argument("--dry-run", action="store_true",
+                   help="fetch and show the changes, but leave the snapshot as it is")
     s = commands.add_parser("seed", parents=[common],
                             help="rebuild the data snapshot from offline source files")
     s.add_argument("source_dir", type=Path, help="folder holding the source CSV files")
@@ -44,9 +60,16 @@ def main(argv: list[str] | None = None) -> int:
     reporter = ConsoleReporter(0 if args.quiet else 2 if args.verbose else 1)
     project = Project(args.root.resolve())
     try:
+        if args.command == "fetch":
+            return _fetch(project, reporter, args)
         if args.command == "build":
+            if args.refresh and _fetch(project, reporter, args) != 0:
+                if args.strict:
+                    print("Fetch failed and --strict is set: not building.", file=sys.stderr)
+                    return EXIT_FETCH
+                reporter.warn("fetch failed; building from the last good snapshot")
             output = args.output.resolve() if args.output else None
-            build(project, reporter, output, drafts=args.drafts)
+            build(project, reporter, output, drafts=args.drafts, strict=args.strict)
         elif args.command == "seed":
             metas = seed_snapshot(project.declarations, args.source_dir, project.lockfile)
             reporter.info(f"Wrote {len(metas)} datasets to {project.lockfile.parent}")
@@ -59,6 +82,28 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as exc:
         _show(exc, args.debug)
         return EXIT_INPUT
+    return 0
+
+
+def _fetch(project: Project, reporter: ConsoleReporter, args: argparse.Namespace) -> int:
+    """Run fetch; print the diff; 0 on success, EXIT_FETCH with the snapshot untouched."""
+    try:
+        result = fetch(project, reporter, os.environ, only=tuple(getattr(args, "only", ())),
+                       dry_run=getattr(args, "dry_run", False))
+    except BuildFailed as exc:
+        for error in exc.errors:
+            _show(error, args.debug)
+        print(f"Fetch failed with {len(exc.errors)} error(s); the snapshot was left as it "
+              "was.", file=sys.stderr)
+        return EXIT_FETCH
+    if reporter.verbosity >= 1:
+        print(result.diff.text(), end="")
+    diff_md = getattr(args, "diff_md", None)
+    if diff_md is not None:
+        write_file(diff_md, result.diff.markdown().encode())
+    state = "updated" if result.written else "unchanged"
+    reporter.info(f"{result.requests} requests, {result.cache_hits} answered from cache (304), "
+                  f"{result.retries} retries, {result.seconds:.1f} s; snapshot {state}.")
     return 0
 
 

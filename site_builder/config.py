@@ -22,6 +22,7 @@ class SiteConfig(BaseModel):
     language: str = "en"
     publisher: str = Field(min_length=1)
     license: str = "CC BY 4.0"
+    max_data_age_days: int = Field(default=45, ge=1)  # older fetchable data is stale
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,25 @@ from site_builder.errors import SiteError
 #: Query parameters that carry credentials, for every API we call.
 SECRET_PARAMS = frozenset({"api_key", "key", "UserID", "userid"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+Params = Mapping[str, "str | list[str]"]
 
 
 class FetchError(SiteError):
     """A request or response that cannot be used; says the source and the request."""
 
 
-def redact(url: str, params: Mapping[str, str] | None = None) -> str:
+def redact(url: str, params: Params | None = None) -> str:
     """The request as it may be shown: secret parameter values replaced by ``***``."""
     query = {k: ("***" if k in SECRET_PARAMS else v) for k, v in (params or {}).items()}
-    return f"{url}?{urlencode(query)}" if query else url
+    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+
+
+def scrub(body: bytes, params: Params) -> bytes:
+    """``body`` with the value of every secret parameter replaced by ``***``."""
+    for name, value in params.items():
+        if name in SECRET_PARAMS and isinstance(value, str) and len(value) >= 4:
+            body = body.replace(value.encode(), b"***")
+    return body
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ class HttpClient:
         self.session.close()
 
     # -- public ---------------------------------------------------------------------------
-    def get(self, url: str, params: Mapping[str, str], source: str) -> Response:
+    def get(self, url: str, params: Params, source: str) -> Response:
         """GET ``url`` with ``params``; a non-2xx answer raises :class:`FetchError`."""
         shown = redact(url, params)
         cached = self._cached(url, params)
@@ -111,13 +120,21 @@ class HttpClient:
                 headers["If-Modified-Since"] = meta["last_modified"]
         with self._slot(url):
             response = self._send(url, params, headers, source, shown)
+        # Some APIs echo the key back (BEA's Request block): scrub it before anyone sees it.
+        body = scrub(response.content, params)
         if response.status_code == 304 and cached is not None:
             self.stats.add("cache_hits")
             meta, body = cached
             return Response(200, body, meta.get("headers", {}), shown, meta["fetched_at"],
                             from_cache=True)
-        result = Response(response.status_code, response.content, dict(response.headers),
-                          shown, _iso(self.clock()))
+        result = Response(response.status_code, body, dict(response.headers), shown,
+                          _iso(self.clock()))
+        if 300 <= response.status_code < 400:
+            target = scrub(response.headers.get("Location", "another page").encode(), params)
+            raise FetchError(f"{source}: {shown} redirected (HTTP {response.status_code}) to "
+                             f"{target.decode(errors='replace')}",
+                             hint="APIs redirect to a web page when the key is missing or "
+                                  "refused: check the key variable named in README, 'Data'.")
         if not 200 <= response.status_code < 300:
             raise FetchError(f"{source}: {shown} answered HTTP {response.status_code}: "
                              f"{_excerpt(result.text())}", hint=_hint(response.status_code))
@@ -133,7 +150,7 @@ class HttpClient:
                 self._hosts[host] = threading.Semaphore(self.per_host)
             return self._hosts[host]
 
-    def _send(self, url: str, params: Mapping[str, str], headers: Mapping[str, str],
+    def _send(self, url: str, params: Params, headers: Mapping[str, str],
               source: str, shown: str) -> requests.Response:
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
@@ -141,7 +158,7 @@ class HttpClient:
             wait = None
             try:
                 response = self.session.get(url, params=dict(params), headers=dict(headers),
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, allow_redirects=False)
             except requests.Timeout:
                 if last:
                     raise FetchError(f"{source}: {shown} timed out, {attempt + 1} tries",
@@ -152,6 +169,11 @@ class HttpClient:
                     raise FetchError(f"{source}: cannot connect for {shown} "
                                      f"({type(exc).__name__})",
                                      hint="Check the network, or the base URL setting.") \
+                        from None
+            except requests.RequestException as exc:  # e.g. a body cut short mid-transfer
+                if last:
+                    raise FetchError(f"{source}: {shown} failed: {type(exc).__name__}",
+                                     hint="The response was broken; try again later.") \
                         from None
             else:
                 if response.status_code not in RETRY_STATUSES or last:
@@ -167,11 +189,11 @@ class HttpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- cache -----------------------------------------------------------------------------
-    def _key(self, url: str, params: Mapping[str, str]) -> str:
+    def _key(self, url: str, params: Params) -> str:
         public = sorted((k, v) for k, v in params.items() if k not in SECRET_PARAMS)
         return hashlib.sha256(json.dumps([url, public]).encode()).hexdigest()
 
-    def _cached(self, url: str, params: Mapping[str, str]) -> tuple[dict, bytes] | None:
+    def _cached(self, url: str, params: Params) -> tuple[dict, bytes] | None:
         if self.cache_dir is None:
             return None
         base = self.cache_dir / self._key(url, params)
@@ -182,7 +204,7 @@ class HttpClient:
             return None
         return meta, body
 
-    def _store(self, url: str, params: Mapping[str, str], response: Response) -> None:
+    def _store(self, url: str, params: Params, response: Response) -> None:
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
         if self.cache_dir is None or not (etag or modified):

@@ -6,21 +6,17 @@ live ``fetch`` command (later) writes the same files in the same format.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from site_builder.atomic import staging_dir, swap_dir, write_file
 from site_builder.data.declarations import Declaration, load_declarations
 from site_builder.data.snapshot import (
     UNIT_SCALES,
     DatasetMeta,
     canonical_csv,
-    checksum,
-    gzip_bytes,
-    lock_document,
 )
+from site_builder.data.store import describe, write_snapshot
 from site_builder.errors import SiteError
 
 
@@ -60,40 +56,19 @@ def tidy_table(name: str, decl: Declaration, source_dir: Path) -> pd.DataFrame:
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
 
 
-def describe(name: str, decl: Declaration, frame: pd.DataFrame, raw: bytes) -> DatasetMeta:
-    periods = frame["period"]
-    return DatasetMeta(
-        name=name, title=decl.title, publisher=decl.publisher, source=decl.source,
-        series=decl.series, units=decl.units, seasonal_adjustment=decl.seasonal_adjustment,
-        frequency=decl.frequency, url=decl.url, vintage=decl.vintage,
-        retrieved=decl.retrieved.isoformat(), provenance=decl.provenance,
-        file=f"{name}.csv.gz", rows=len(frame), first=str(periods.min()),
-        last=str(periods.max()), dimensions=decl.dimensions,
-        sha256=checksum(raw),
-    )
-
-
 def seed_snapshot(declarations_path: Path, source_dir: Path, lock_path: Path) -> list[DatasetMeta]:
     """Rebuild every seeded dataset and the lockfile; all or nothing."""
     declarations = load_declarations(declarations_path)
-    metas: list[DatasetMeta] = []
-    snapshot_dir = lock_path.parent / "snapshot"
-    staged = staging_dir(snapshot_dir)
-    try:
-        for name, decl in declarations.items():
-            if decl.seed is None:
-                continue
-            if decl.units not in UNIT_SCALES:
-                raise SiteError(f"dataset [{name}]: unknown units {decl.units!r}",
-                                declarations_path, hint=f"Known: {', '.join(UNIT_SCALES)}.")
-            frame = tidy_table(name, decl, source_dir)
-            raw = canonical_csv(frame)
-            meta = describe(name, decl, frame, raw)
-            (staged / meta.file).write_bytes(gzip_bytes(raw))
-            metas.append(meta)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    swap_dir(staged, snapshot_dir)
-    write_file(lock_path, lock_document(metas).encode("utf-8"))
-    return metas
+    tables: dict[str, tuple[DatasetMeta, bytes]] = {}
+    for name, decl in declarations.items():
+        if decl.seed is None:
+            continue
+        if decl.units not in UNIT_SCALES:
+            raise SiteError(f"dataset [{name}]: unknown units {decl.units!r}",
+                            declarations_path, hint=f"Known: {', '.join(UNIT_SCALES)}.")
+        frame = tidy_table(name, decl, source_dir)
+        raw = canonical_csv(frame)
+        meta = describe(name, decl, frame, raw, vintage=decl.vintage,
+                        retrieved=decl.retrieved.isoformat(), provenance=decl.provenance)
+        tables[name] = (meta, raw)
+    return write_snapshot(lock_path, tables, keep_others=False)

@@ -50,6 +50,7 @@ class DatasetMeta:
     last: str
     dimensions: tuple[str, ...]
     sha256: str
+    request: str = ""  # the API request(s) it was fetched with, keys redacted
 
     @property
     def unit_kind(self) -> str:
@@ -97,6 +98,14 @@ def gzip_bytes(data: bytes) -> bytes:
 
 class Snapshot:
     """The lockfile plus lazy, checksum-verified loading of the tables it names."""
+
+    def with_tables(self, tables: dict[str, Dataset]) -> Snapshot:
+        """A view of this snapshot with some tables replaced (not yet written)."""
+        view = Snapshot.__new__(Snapshot)
+        view.lock_path, view.root = self.lock_path, self.root
+        view.metas = {**self.metas, **{name: d.meta for name, d in tables.items()}}
+        view._loaded = {**self._loaded, **tables}
+        return view
 
     def __init__(self, lock_path: Path) -> None:
         self.lock_path = lock_path

@@ -1,0 +1,170 @@
+"""``fetch``: refresh datasets from their APIs, validate, show the diff, write all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.build import load_documents
+from site_builder.config import Project
+from site_builder.content import Document
+from site_builder.data import status
+from site_builder.data.declarations import Declaration, Fetch, load_declarations
+from site_builder.data.diff import PageChange, SnapshotDiff, compare_tables, figure_texts
+from site_builder.data.http import HttpClient
+from site_builder.data.snapshot import Dataset, Snapshot, canonical_csv
+from site_builder.data.sources import Fetched, bea, census, fred
+from site_builder.data.store import describe, write_snapshot
+from site_builder.data.validate import validate
+from site_builder.errors import BuildFailed, SiteError
+from site_builder.pages import Page, evaluate
+from site_builder.prose import expression_environment
+from site_builder.report import Reporter
+
+CLIENTS = {"fred": fred.fetch, "census": census.fetch, "bea": bea.fetch}
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    diff: SnapshotDiff
+    written: bool
+    requests: int
+    cache_hits: int
+    retries: int
+    seconds: float
+
+
+def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
+          only: tuple[str, ...] = (), http: HttpClient | None = None,
+          now: dt.datetime | None = None, dry_run: bool = False) -> FetchResult:
+    """Fetch every dataset with a ``fetch`` setting (or those in ``only``).
+
+    Nothing is written unless every dataset fetched and validated; then the new tables and
+    the lockfile replace the old together. ``dry_run`` computes the diff and writes nothing.
+    """
+    started = dt.datetime.now(dt.UTC) if now is None else now
+    declarations = load_declarations(project.declarations)
+    unknown = [n for n in only if n not in declarations]
+    if unknown:
+        raise SiteError(f"no dataset named {unknown[0]!r}", project.declarations,
+                        hint="Datasets: " + ", ".join(sorted(declarations)) + ".")
+    targets = {n: d for n, d in declarations.items()
+               if d.fetch is not None and (not only or n in only)}
+    if not targets:
+        raise SiteError("no dataset to fetch", project.declarations,
+                        hint="Give a dataset a [NAME.fetch] table; README, 'Data', shows how.")
+    snapshot = Snapshot(project.lockfile)
+    client = http or HttpClient(project.cache / "http")
+    try:
+        fetched, errors = _fetch_all(targets, client, env, reporter)
+        tables: dict[str, Dataset] = {}
+        for item in fetched:
+            try:
+                tables[item.name] = _accept(item, targets[item.name], snapshot, started)
+            except SiteError as exc:
+                errors.append(exc)
+        if errors:
+            status.record(project.cache, status.FetchStatus(
+                started.isoformat(timespec="seconds"), ok=False, problem=errors[0].message))
+            raise BuildFailed(errors)
+        diff = _diff(project, snapshot, tables)
+        written = False
+        if not dry_run and not all(c.empty for c in diff.datasets):
+            write_snapshot(project.lockfile, {n: (d.meta, canonical_csv(d.frame))
+                                              for n, d in tables.items()}, keep_others=True)
+            written = True
+        if not dry_run:
+            status.record(project.cache, status.FetchStatus(
+                started.isoformat(timespec="seconds"), ok=True))
+        stats = client.stats
+        elapsed = (dt.datetime.now(dt.UTC) - started).total_seconds() if now is None else 0.0
+        return FetchResult(diff, written, stats.requests, stats.cache_hits, stats.retries,
+                           elapsed)
+    finally:
+        if http is None:
+            client.close()
+
+
+def _fetch_all(targets: dict[str, Declaration], client: HttpClient, env: Mapping[str, str],
+               reporter: Reporter) -> tuple[list[Fetched], list[SiteError]]:
+    fetched: list[Fetched] = []
+    errors: list[SiteError] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {pool.submit(CLIENTS[_spec(d).api], name, d, client, env): name
+                   for name, d in targets.items()}
+        for future in reporter.progress(as_completed(futures), len(futures), "Fetching"):
+            try:
+                fetched.append(future.result())
+            except SiteError as exc:
+                errors.append(exc)
+    return sorted(fetched, key=lambda f: f.name), errors
+
+
+def _spec(decl: Declaration) -> Fetch:
+    assert decl.fetch is not None
+    return decl.fetch
+
+
+def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.datetime) -> Dataset:
+    old = snapshot.load(item.name) if item.name in snapshot.metas else None
+    frame = validate(item.name, decl, item.frame, old, item.request)
+    raw = canonical_csv(frame)
+    meta = describe(item.name, decl, frame, raw, vintage=item.vintage,
+                    retrieved=now.isoformat(timespec="seconds"),
+                    provenance=f"fetched by site_builder from the {_spec(decl).api.upper()} API",
+                    request=item.request)
+    loaded = frame.copy()
+    loaded["value"] = loaded["value"].replace({"": None, ".": None}).astype(float)
+    return Dataset(meta, loaded)
+
+
+def _diff(project: Project, old: Snapshot, tables: dict[str, Dataset]) -> SnapshotDiff:
+    datasets = tuple(
+        compare_tables(name, d.meta.units, d.meta.dimensions,
+                       old.load(name).frame if name in old.metas else None, d.frame)
+        for name, d in tables.items())
+    changed = {c.name for c in datasets if not c.empty}
+    pages = tuple(_affected_pages(project, old, old.with_tables(tables), changed)) \
+        if changed else ()
+    return SnapshotDiff(datasets, pages)
+
+
+def _affected_pages(project: Project, old: Snapshot, new: Snapshot, changed: set[str]
+                    ) -> list[PageChange]:
+    """Evaluate every brief against the old and new data; report what a reader would see."""
+    env = expression_environment()
+    docs, _ = load_documents(project, drafts=True)
+    out = []
+    for doc in docs:
+        try:
+            before = evaluate(doc, old, env, project.charts)
+        except SiteError:
+            continue  # already broken; the build reports it
+        if not changed & {m.name for m in before.datasets} and \
+                not any(changed & set(c.datasets) for c in before.charts):
+            continue
+        relative = _relative(doc, project.root)
+        try:
+            after = evaluate(doc, new, env, project.charts)
+        except SiteError as exc:
+            out.append(PageChange(relative, (), (), error=str(exc.message)))
+            continue
+        figures = tuple((a, b) for a, b in zip(_figures(before), _figures(after), strict=False)
+                        if a != b)
+        charts = tuple(a.id for a, b in zip(before.charts, after.charts, strict=False)
+                       if a.key != b.key)
+        if figures or charts:
+            out.append(PageChange(relative, figures, charts))
+    return out
+
+
+def _figures(page: Page) -> list[str]:
+    html = page.body_html + "".join(v for _, v in page.highlights)
+    return figure_texts(html)
+
+
+def _relative(doc: Document, root: Path) -> str:
+    return str(doc.path.relative_to(root)) if doc.path.is_relative_to(root) else str(doc.path)
