@@ -14,10 +14,14 @@ from site_builder.data import status
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed, SiteError
+from site_builder.feeds import render_feeds
+from site_builder.listings import render_listings
 from site_builder.pages import Page, evaluate
 from site_builder.prose import expression_environment
-from site_builder.render import Site, render_site
+from site_builder.render import RenderedChart, Site, assets, render_pages, template_environment
 from site_builder.report import Reporter
+from site_builder.search import index_site
+from site_builder.social import CardRenderer, render_cards
 from site_builder.write import write_site
 
 
@@ -107,11 +111,11 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         errors += check_freshness(project, snapshot, reporter, strict,
                                   config.max_data_age_days, today or dt.date.today())
     with reporter.stage("evaluate"):
-        env = expression_environment()
+        expressions = expression_environment()
         pages: list[Page] = []
         for doc in reporter.progress(docs, len(docs), "Evaluating"):
             try:
-                pages.append(evaluate(doc, snapshot, env, project.charts))
+                pages.append(evaluate(doc, snapshot, expressions, project.charts))
             except SiteError as exc:
                 errors.append(exc if exc.path else exc.located(doc.path))
     if errors:
@@ -121,14 +125,22 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     renderer = Renderer(project.cache)
     with reporter.stage("charts"):
         charts = {chart.key: chart for page in pages for chart in page.charts}
-        svgs = {key: renderer.svg(chart)
-                for key, chart in reporter.progress(charts.items(), len(charts), "Charts")}
+        rendered = {}
+        for key, chart in reporter.progress(charts.items(), len(charts), "Charts"):
+            svg = renderer.svg(chart)
+            rendered[key] = RenderedChart(svg, renderer.png(chart, svg))
     with reporter.stage("render"):
-        files = render_site(site, project.templates, svgs)
+        env = template_environment(project.templates, site)
+        files = render_pages(site, env, rendered)
+        files |= render_listings(site, env)
+        files |= render_feeds(site, env)
+        files |= render_cards(site, {k: r.svg for k, r in rendered.items()},
+                              CardRenderer(project.cache))
+        files |= assets(project.templates)
         if charts:
             files["assets/vega-embed.js"] = vega_bundle(project.cache)
     with reporter.stage("write"):
-        write_site(files, output)
+        write_site(files, output, before_swap=index_site)
     result = BuildResult(output, len(pages), sum(len(p.charts) for p in pages),
                          renderer.rendered, renderer.cached, len(files),
                          time.perf_counter() - start)

@@ -274,11 +274,26 @@ class Renderer:
                             f"{str(exc).splitlines()[0]}",
                             hint="Check mark and encoding against the Vega-Lite docs.") from exc
         self.rendered += 1
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(svg, encoding="utf-8")
-        tmp.replace(path)
+        _store(path, svg.encode("utf-8"))
         return svg
+
+    def png(self, chart: Chart, svg: str) -> bytes:
+        """The chart as a PNG at twice its size, for download; cached like the SVG."""
+        path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}@2x.png"
+        if path.exists():
+            return path.read_bytes()
+        import vl_convert as vlc
+
+        png = bytes(vlc.svg_to_png(svg, scale=2))
+        _store(path, png)
+        return png
+
+
+def _store(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def accessible_svg(svg: str, chart: Chart, dom_id: str) -> str:

@@ -1,9 +1,11 @@
-"""Site templates: pages, index and assets -> the files of the site, as bytes by path."""
+"""Site templates: briefs and pages, with their chart files, as bytes by output path."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
@@ -11,8 +13,17 @@ from markupsafe import Markup
 
 from site_builder.charts import Chart, accessible_svg
 from site_builder.config import SiteConfig
+from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
 from site_builder.pages import Page
+
+LICENSE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
+
+
+@dataclass(frozen=True)
+class RenderedChart:
+    svg: str
+    png: bytes
 
 
 @dataclass(frozen=True)
@@ -23,12 +34,43 @@ class Site:
     briefs: tuple[Page, ...]  # newest first
     pages: tuple[Page, ...]
 
+    def absolute(self, path: str) -> str:
+        """The public address of a site path such as ``/briefs/x/``."""
+        return self.config.base_url + path.lstrip("/")
 
-def template_environment(templates: Path) -> Environment:
+    @property
+    def license_url(self) -> str:
+        return LICENSE_URLS.get(self.config.license, self.absolute("/about/"))
+
+
+def plain(html: str) -> str:
+    """Text of a rendered figure, without its link and markup."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def card_alt(page: Page) -> str:
+    """Alt text of a brief's social card: what the card shows."""
+    if page.headline:
+        label, html = page.headline
+        return f"{page.doc.meta.title}: {plain(html)}, {label}."
+    return page.doc.meta.title
+
+
+def slugify(text: str) -> str:
+    """``Trade deficit`` -> ``trade-deficit``: a tag's address."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "tag"
+
+
+def template_environment(templates: Path, site: Site) -> Environment:
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
     env.filters["cell"] = _cell
+    env.filters["slugify"] = slugify
+    env.filters["absolute"] = site.absolute
+    env.filters["tojson_ld"] = _json_ld
+    env.globals["site"] = site.config
+    env.globals["license_url"] = site.license_url
     return env
 
 
@@ -39,41 +81,80 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _chart_html(env: Environment, chart: Chart, svg: str, page: Page) -> str:
-    dom_id = f"chart-{chart.id}"
-    return env.get_template("chart.html").render(
-        chart=chart, dom_id=dom_id, svg=Markup(accessible_svg(svg, chart, dom_id)), page=page)
+def _json_ld(data: object) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``, safe against ``</script>``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e"))
 
 
-def render_site(site: Site, templates: Path, svgs: dict[str, str]) -> dict[str, bytes]:
-    """Render every page and its chart files; returns output-relative path -> content.
-
-    ``svgs`` maps each chart's key to its rendered SVG (see :func:`render_charts`).
-    """
-    env = template_environment(templates)
-    files: dict[str, bytes] = {}
+def render_template(env: Environment, name: str, **context: object) -> bytes:
+    """Render one template; a template bug is reported with the template's file and line."""
     try:
-        for page in (*site.briefs, *site.pages):
-            body = page.body_html
-            for number, chart in enumerate(page.charts):
-                html = _chart_html(env, chart, svgs[chart.key], page)
-                body = body.replace(f'<div data-chart-slot="{number}"></div>', html)
-                base = page.output_path.rsplit("/", 1)[0]
-                files[f"{base}/{chart.id}.csv"] = chart.csv().encode()
-                files[f"{base}/{chart.id}.vl.json"] = json.dumps(
-                    chart.spec, separators=(",", ":")).encode()
-            template = "brief.html" if page.is_brief else "page.html"
-            html = env.get_template(template).render(site=site.config, page=page,
-                                                     body=Markup(body))
-            files[page.output_path] = html.encode()
-        files["index.html"] = env.get_template("index.html").render(
-            site=site.config, briefs=site.briefs).encode()
-        files["404.html"] = env.get_template("404.html").render(site=site.config).encode()
+        return env.get_template(name).render(**context).encode()
     except TemplateError as exc:
-        name = getattr(exc, "filename", None) or getattr(exc, "name", None)
-        raise SiteError(f"template error: {exc}", Path(name) if name else templates,
-                        getattr(exc, "lineno", None),
+        filename = getattr(exc, "filename", None) or name
+        raise SiteError(f"template error: {exc}", Path(filename), getattr(exc, "lineno", None),
                         hint="Fix the template; it is shared by every page.") from exc
-    for asset in sorted((templates / "assets").iterdir()):
-        files[f"assets/{asset.name}"] = asset.read_bytes()
+
+
+def assets(templates: Path) -> dict[str, bytes]:
+    """The stylesheet, scripts and icons, copied as they are."""
+    return {f"assets/{p.name}": p.read_bytes() for p in sorted((templates / "assets").iterdir())}
+
+
+def render_pages(site: Site, env: Environment, charts: dict[str, RenderedChart]
+                 ) -> dict[str, bytes]:
+    """Every brief and page, and beside each its charts' CSV, SVG, PNG and spec files."""
+    files: dict[str, bytes] = {}
+    for page in (*site.briefs, *site.pages):
+        body = page.body_html
+        folder = page.output_path.rsplit("/", 1)[0]
+        for number, chart in enumerate(page.charts):
+            rendered = charts[chart.key]
+            body = body.replace(f'<div data-chart-slot="{number}"></div>',
+                                _chart_html(env, chart, rendered.svg, page, site))
+            files[f"{folder}/{chart.id}.csv"] = chart.csv().encode()
+            files[f"{folder}/{chart.id}.svg"] = rendered.svg.encode()
+            files[f"{folder}/{chart.id}.png"] = rendered.png
+            files[f"{folder}/{chart.id}.vl.json"] = json.dumps(
+                chart.spec, separators=(",", ":")).encode()
+        template = "brief.html" if page.is_brief else "page.html"
+        files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
+                                                  json_ld=article_ld(site, page),
+                                                  card_alt=card_alt(page))
     return files
+
+
+def _chart_html(env: Environment, chart: Chart, svg: str, page: Page, site: Site) -> str:
+    dom_id = f"chart-{chart.id}"
+    return render_template(env, "chart.html", chart=chart, dom_id=dom_id, page=page,
+                           svg=Markup(accessible_svg(svg, chart, dom_id)),
+                           permalink=site.absolute(page.url) + "#" + dom_id).decode()
+
+
+def article_ld(site: Site, page: Page) -> dict[str, object]:
+    """schema.org data: the brief as an Article, each chart's data as a Dataset."""
+    url = site.absolute(page.url)
+    meta = page.doc.meta
+    graph: list[dict[str, object]] = []
+    if isinstance(meta, FrontMatter):
+        date, updated = meta.date, meta.updated or meta.date
+        graph.append({
+            "@type": "Article", "headline": meta.title, "description": meta.summary,
+            "datePublished": date.isoformat(), "dateModified": updated.isoformat(),
+            "url": url, "mainEntityOfPage": url, "image": url + "card.png",
+            "author": [{"@type": "Person", "name": a} for a in meta.authors]
+            or {"@type": "Organization", "name": site.config.publisher},
+            "publisher": {"@type": "Organization", "name": site.config.publisher},
+            "license": site.license_url,
+        })
+    for chart in page.charts:
+        graph.append({
+            "@type": "Dataset", "name": chart.title, "description": chart.description,
+            "url": f"{url}#chart-{chart.id}", "license": site.license_url,
+            "creator": [{"@type": "Organization", "name": s.publisher} for s in chart.sources],
+            "isBasedOn": [s.url for s in chart.sources],
+            "distribution": {"@type": "DataDownload", "encodingFormat": "text/csv",
+                             "contentUrl": f"{url}{chart.id}.csv"},
+        })
+    return {"@context": "https://schema.org", "@graph": graph}

@@ -280,9 +280,13 @@ def test_chart_csv_equals_spec_data_and_table(flagship: BeautifulSoup, built_sit
 def test_flagship_chart_files_sit_beside_the_page(flagship: BeautifulSoup,
                                                   built_site: Path) -> None:
     files = {p.name for p in (built_site / FLAGSHIP).iterdir()}
-    expected = {"index.html"}
+    expected = {"index.html", "card.png"}
     for figure in charts(flagship):
-        expected |= {f"{chart_id(figure)}.csv", f"{chart_id(figure)}.vl.json"}
+        name = chart_id(figure)
+        expected |= {f"{name}.csv", f"{name}.vl.json", f"{name}.svg", f"{name}.png"}
+        downloads = {a["href"] for a in figure.select(".chart-download a[download]")}
+        assert downloads == {f"{name}.csv", f"{name}.svg", f"{name}.png"}
+        assert (built_site / FLAGSHIP / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert files == expected
 
 

@@ -97,9 +97,12 @@ def _fetch_all(targets: dict[str, Declaration], client: HttpClient, env: Mapping
                    for name, d in targets.items()}
         for future in reporter.progress(as_completed(futures), len(futures), "Fetching"):
             try:
-                fetched.append(future.result())
+                item = future.result()
             except SiteError as exc:
                 errors.append(exc)
+                continue
+            fetched.append(item)
+            reporter.detail(f"{item.name}: {len(item.frame)} rows from {item.request}")
     return sorted(fetched, key=lambda f: f.name), errors
 
 

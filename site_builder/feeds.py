@@ -1,0 +1,34 @@
+"""Machine-readable views of the site: the Atom feed, the sitemap and robots.txt."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+
+from site_builder.content import FrontMatter
+from site_builder.listings import INDEX_SIZE, by_tag, by_year
+from site_builder.render import Site, render_template
+
+
+def _updated(site: Site) -> str:
+    """The feed's time: the newest brief's date (or update), so equal input gives equal output."""
+    dates = []
+    for brief in site.briefs:
+        assert isinstance(brief.doc.meta, FrontMatter)
+        dates.append((brief.doc.meta.updated or brief.doc.meta.date).isoformat())
+    return (max(dates) if dates else "1970-01-01") + "T00:00:00Z"
+
+
+def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
+    paths = ["/", "/about/", "/archive/", "/tags/", "/search/"]
+    paths += [brief.url for brief in site.briefs]
+    paths += [page.url for page in site.pages if page.url not in paths]
+    paths += [f"/tags/{slug}/" for slug in by_tag(site)]
+    paths += [f"/archive/{year}/" for year in by_year(site)]
+    return {
+        "feed.xml": render_template(env, "feed.xml", briefs=site.briefs[:INDEX_SIZE],
+                                    updated=_updated(site)),
+        "sitemap.xml": render_template(env, "sitemap.xml", urls=[site.absolute(p)
+                                                                  for p in paths]),
+        "robots.txt": (f"User-agent: *\nAllow: /\n\n"
+                       f"Sitemap: {site.absolute('/sitemap.xml')}\n").encode(),
+    }

@@ -1,0 +1,65 @@
+"""Pages that list briefs: the index, tags, the archive by year, search and the 404 page.
+
+Each listing shows only the briefs it is about, so the site's size grows linearly with the
+number of briefs: no page lists every other page except the archive's pages, split by year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from jinja2 import Environment
+
+from site_builder.content import FrontMatter
+from site_builder.pages import Page
+from site_builder.render import Site, render_template, slugify
+
+INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
+
+
+def _date(page: Page) -> str:
+    assert isinstance(page.doc.meta, FrontMatter)
+    return page.doc.meta.date.isoformat()
+
+
+def by_tag(site: Site) -> dict[str, tuple[str, list[Page]]]:
+    """Tag slug -> (the tag as written first, its briefs newest first)."""
+    tags: dict[str, tuple[str, list[Page]]] = {}
+    for brief in site.briefs:
+        assert isinstance(brief.doc.meta, FrontMatter)
+        for tag in brief.doc.meta.tags:
+            tags.setdefault(slugify(tag), (tag, []))[1].append(brief)
+    return dict(sorted(tags.items()))
+
+
+def by_year(site: Site) -> dict[str, list[Page]]:
+    years: dict[str, list[Page]] = defaultdict(list)
+    for brief in site.briefs:
+        years[_date(brief)[:4]].append(brief)
+    return dict(sorted(years.items(), reverse=True))
+
+
+def render_listings(site: Site, env: Environment) -> dict[str, bytes]:
+    files = {
+        "index.html": render_template(env, "index.html", briefs=site.briefs[:INDEX_SIZE],
+                                      more=len(site.briefs) > INDEX_SIZE, path="/"),
+        "404.html": render_template(env, "404.html", path="/404.html"),
+        "search/index.html": render_template(env, "search.html", path="/search/"),
+    }
+    tags = by_tag(site)
+    files["tags/index.html"] = render_template(
+        env, "tags.html", tags=[(slug, name, len(briefs)) for slug, (name, briefs) in
+                                tags.items()], path="/tags/")
+    for slug, (name, briefs) in tags.items():
+        files[f"tags/{slug}/index.html"] = render_template(
+            env, "listing.html", heading=f"Briefs tagged “{name}”", briefs=briefs,
+            path=f"/tags/{slug}/")
+    years = by_year(site)
+    files["archive/index.html"] = render_template(
+        env, "archive.html", years=[(year, len(briefs)) for year, briefs in years.items()],
+        path="/archive/")
+    for year, briefs in years.items():
+        files[f"archive/{year}/index.html"] = render_template(
+            env, "listing.html", heading=f"Briefs of {year}", briefs=briefs,
+            path=f"/archive/{year}/")
+    return files

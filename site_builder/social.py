@@ -1,0 +1,88 @@
+"""Social cards: a 1200x630 PNG per brief from its title, headline figure and first chart."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import textwrap
+from pathlib import Path
+
+from markupsafe import escape
+
+from site_builder.render import Site, plain
+
+WIDTH, HEIGHT = 1200, 630
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+def _lines(text: str, width: int, most: int) -> list[str]:
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > most:
+        lines = [*lines[:most - 1], textwrap.shorten(" ".join(lines[most - 1:]), width,
+                                                     placeholder=" …")]
+    return lines
+
+
+def _text(lines: list[str], x: int, y: int, size: int, step: int, fill: str,
+          weight: str = "normal") -> str:
+    return "".join(
+        f'<text x="{x}" y="{y + i * step}" font-family="{FONT}" font-size="{size}" '
+        f'font-weight="{weight}" fill="{fill}">{escape(line)}</text>'
+        for i, line in enumerate(lines))
+
+
+def _embed(chart_svg: str, x: int, y: int, width: int, height: int) -> str:
+    """Place a chart's SVG inside the card, scaled to fit the box."""
+    head, _, rest = chart_svg.partition(">")
+    box = re.search(r'viewBox="([^"]+)"', head)
+    view = box.group(1) if box else f"0 0 {width} {height}"
+    return (f'<svg x="{x}" y="{y}" width="{width}" height="{height}" viewBox="{view}" '
+            f'preserveAspectRatio="xMidYMid meet">{rest}')
+
+
+def card_svg(site: Site, title: str, figure: str, label: str, chart_svg: str | None) -> str:
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}">',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<rect width="{WIDTH}" height="14" fill="#1f5fb8"/>',
+        _text([site.config.title], 60, 80, 28, 0, "#4a4f57", "bold"),
+        _text(_lines(title, 38, 3), 60, 150, 50, 60, "#1c1f24", "bold"),
+    ]
+    if figure:
+        parts.append(_text([figure], 60, 400, 68, 0, "#1f5fb8", "bold"))
+        parts.append(_text(_lines(label, 30, 3), 60, 450, 28, 36, "#4a4f57"))
+    if chart_svg:
+        parts.append(_embed(chart_svg, 600, 300, 560, 300))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+class CardRenderer:
+    """PNG cards through vl-convert's SVG rasteriser, cached by the card's content."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir / "cards"
+
+    def png(self, svg: str) -> bytes:
+        path = self.cache_dir / (hashlib.sha256(svg.encode()).hexdigest() + ".png")
+        if path.exists():
+            return path.read_bytes()
+        import vl_convert as vlc
+
+        png = bytes(vlc.svg_to_png(svg, scale=1))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(png)
+        tmp.replace(path)
+        return png
+
+
+def render_cards(site: Site, svgs: dict[str, str], renderer: CardRenderer) -> dict[str, bytes]:
+    """``card.png`` beside every brief, and the site's own card at the root."""
+    files = {"card.png": renderer.png(card_svg(site, site.config.description, "", "", None))}
+    for brief in site.briefs:
+        label, figure = (brief.headline[0], plain(brief.headline[1])) if brief.headline \
+            else ("", "")
+        chart = svgs[brief.charts[0].key] if brief.charts else None
+        svg = card_svg(site, brief.doc.meta.title, figure, label, chart)
+        files[brief.url.strip("/") + "/card.png"] = renderer.png(svg)
+    return files
