@@ -61,20 +61,24 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
     try:
         fetched, errors = _fetch_all(targets, client, env, reporter)
         tables: dict[str, Dataset] = {}
+        raws: dict[str, bytes] = {}
         for item in fetched:
             try:
-                tables[item.name] = _accept(item, targets[item.name], snapshot, started)
+                tables[item.name], raws[item.name] = _accept(item, targets[item.name],
+                                                             snapshot, started)
             except SiteError as exc:
                 errors.append(exc)
         if errors:
-            status.record(project.cache, status.FetchStatus(
-                started.isoformat(timespec="seconds"), ok=False, problem=errors[0].message))
+            if not dry_run:
+                status.record(project.cache, status.FetchStatus(
+                    started.isoformat(timespec="seconds"), ok=False,
+                    problem=errors[0].message))
             raise BuildFailed(errors)
         diff = _diff(project, snapshot, tables)
         written = False
         if not dry_run and not all(c.empty for c in diff.datasets):
-            write_snapshot(project.lockfile, {n: (d.meta, canonical_csv(d.frame))
-                                              for n, d in tables.items()}, keep_others=True)
+            write_snapshot(project.lockfile, {n: (d.meta, raws[n]) for n, d in tables.items()},
+                           keep_others=True)
             written = True
         if not dry_run:
             status.record(project.cache, status.FetchStatus(
@@ -111,7 +115,9 @@ def _spec(decl: Declaration) -> Fetch:
     return decl.fetch
 
 
-def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.datetime) -> Dataset:
+def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.datetime
+            ) -> tuple[Dataset, bytes]:
+    """The validated table as the build will load it, and the exact bytes to store."""
     old = snapshot.load(item.name) if item.name in snapshot.metas else None
     frame = validate(item.name, decl, item.frame, old, item.request)
     raw = canonical_csv(frame)
@@ -121,7 +127,7 @@ def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.dateti
                     request=item.request)
     loaded = frame.copy()
     loaded["value"] = loaded["value"].replace({"": None, ".": None}).astype(float)
-    return Dataset(meta, loaded)
+    return Dataset(meta, loaded), raw
 
 
 def _diff(project: Project, old: Snapshot, tables: dict[str, Dataset]) -> SnapshotDiff:

@@ -38,7 +38,7 @@ class FetchError(SiteError):
 def redact(url: str, params: Params | None = None) -> str:
     """The request as it may be shown: secret parameter values replaced by ``***``."""
     query = {k: ("***" if k in SECRET_PARAMS else v) for k, v in (params or {}).items()}
-    return f"{url}?{urlencode(query, doseq=True)}" if query else url
+    return f"{url}?{urlencode(query, doseq=True, safe='*')}" if query else url
 
 
 def scrub(body: bytes, params: Params) -> bytes:
@@ -107,8 +107,13 @@ class HttpClient:
         self.session.close()
 
     # -- public ---------------------------------------------------------------------------
-    def get(self, url: str, params: Params, source: str) -> Response:
-        """GET ``url`` with ``params``; a non-2xx answer raises :class:`FetchError`."""
+    def get(self, url: str, params: Params, source: str,
+            explain: Callable[[Response], str | None] | None = None) -> Response:
+        """GET ``url`` with ``params``; a non-2xx answer raises :class:`FetchError`.
+
+        ``explain`` may turn an error response into the API's own message (FRED, for one,
+        answers 400 with a JSON ``error_message``).
+        """
         shown = redact(url, params)
         cached = self._cached(url, params)
         headers = {}
@@ -136,8 +141,12 @@ class HttpClient:
                              hint="APIs redirect to a web page when the key is missing or "
                                   "refused: check the key variable named in README, 'Data'.")
         if not 200 <= response.status_code < 300:
-            raise FetchError(f"{source}: {shown} answered HTTP {response.status_code}: "
-                             f"{_excerpt(result.text())}", hint=_hint(response.status_code))
+            said = (explain(result) if explain else None) or _excerpt(result.text())
+            hint = _hint(response.status_code)
+            if "api_key" in said or "API key" in said:
+                hint = _hint(401)
+            raise FetchError(f"{source}: {shown} answered HTTP {response.status_code}: {said}",
+                             hint=hint)
         if response.status_code == 200:
             self._store(url, params, result)
         return result

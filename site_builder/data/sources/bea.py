@@ -82,6 +82,8 @@ def parse(response: Response, columns: Mapping[str, str], scale: float) -> pd.Da
                          hint="Check the key and the dataset's parameters in datasets.toml.")
     results = beaapi.get("Results")
     data = results.get("Data") if isinstance(results, dict) else None
+    if isinstance(data, dict):  # a single row may come as an object, not a list
+        data = [data]
     if not isinstance(data, list) or not data:
         raise FetchError(f"BEA: {response.request}: the answer holds no data rows")
     rows = []

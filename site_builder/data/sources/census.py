@@ -74,7 +74,7 @@ def parse(response: Response, value: str, columns: Mapping[str, str]) -> pd.Data
     if any(not isinstance(r, list) or len(r) != len(header) for r in rows):
         raise FetchError(f"Census: {response.request}: a row has the wrong number of cells")
     frame = pd.DataFrame(rows, columns=header)
-    out = pd.DataFrame({"period": frame["time"], "value": frame[value]})
+    out = pd.DataFrame({"period": frame["time"], "value": frame[value].fillna(".")})
     for api_column, ours in columns.items():
         out[ours] = frame[api_column]
     return out

@@ -41,7 +41,8 @@ def fetch(name: str, decl: Declaration, http: HttpClient, env: Mapping[str, str]
                 params["observation_end"] = month_end(spec.end)
             if spec.vintage is not None:
                 params["realtime_start"] = params["realtime_end"] = spec.vintage.isoformat()
-            response = http.get(f"{root or API_ROOT}/fred/series/observations", params, "FRED")
+            response = http.get(f"{root or API_ROOT}/fred/series/observations", params, "FRED",
+                                    explain=error_message)
             rows = parse_json(response, item.id)
         else:
             params = {"id": item.id}
@@ -75,12 +76,24 @@ def _tidy(rows: list[tuple[str, str]], item: FredSeries, decl: Declaration) -> p
     return frame[["period", *decl.dimensions, "value"]]
 
 
+def error_message(response: Response) -> str | None:
+    """FRED's own words for an error answer: ``{"error_code":400,"error_message":"..."}``."""
+    try:
+        doc = json.loads(response.body)
+    except ValueError:
+        return None
+    message = doc.get("error_message") if isinstance(doc, dict) else None
+    return " ".join(str(message).split()) if message else None
+
+
 def parse_json(response: Response, series_id: str) -> list[tuple[str, str]]:
     """(date, value) pairs from ``fred/series/observations``; refuses anything else."""
     try:
         doc = json.loads(response.body)
     except ValueError:
-        raise FetchError(f"FRED: {response.request} returned malformed or truncated JSON",
+        kind = "an HTML page" if response.text().lstrip().startswith("<") else \
+            "malformed or truncated JSON"
+        raise FetchError(f"FRED: {response.request} returned {kind}",
                          hint="Try again; if it persists, the service is failing.") from None
     if not isinstance(doc, dict) or "observations" not in doc:
         message = doc.get("error_message") if isinstance(doc, dict) else None
