@@ -10,94 +10,75 @@ from pathlib import Path
 from site_builder.charts import Renderer, vega_bundle
 from site_builder.config import Project, load_config
 from site_builder.content import Document, FrontMatter, parse_document
-from site_builder.data import status
-from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
+from site_builder.data.status import check_freshness
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.feeds import render_feeds
+from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
 from site_builder.listings import render_listings
-from site_builder.pages import Page, evaluate
+from site_builder.pages import Entry, Page, entry_for, evaluate
 from site_builder.prose import expression_environment
-from site_builder.render import RenderedChart, Site, assets, render_pages, template_environment
+from site_builder.render import RenderedChart, assets, render_page, template_environment
 from site_builder.report import Reporter
-from site_builder.search import index_site
-from site_builder.social import CardRenderer, render_cards
-from site_builder.write import write_site
+from site_builder.site import Site, newest_first
+from site_builder.social import CardRenderer, site_card
+from site_builder.write import update_site, write_site
+
+CODE = Path(__file__).parent
 
 
 @dataclass(frozen=True)
 class BuildResult:
     output: Path
-    pages: int
+    pages: int  # pages on the site
+    rebuilt: int  # pages evaluated and rendered this time (the rest came from the cache)
     charts: int
     charts_rendered: int
     charts_cached: int
-    files: int
+    written: int  # files written (or removed) in output/
     seconds: float
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    kind: str  # "brief" or "page"
+    relative: str
+    text: bytes
+
+
+def find_sources(project: Project) -> list[Source]:
+    found = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
+    found += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
+    return [Source(p, kind, str(p.relative_to(project.root)), p.read_bytes())
+            for p, kind in found]
 
 
 def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list[SiteError]]:
     """Parse every brief and page; collect all front-matter errors rather than stop at one."""
     docs, errors = [], []
-    sources = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
-    sources += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
-    for path, kind in sources:
+    for source in find_sources(project):
         try:
-            doc = parse_document(path, kind)
+            doc = parse_document(source.path, source.kind)
         except SiteError as exc:
             errors.append(exc)
             continue
-        if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts:
-            continue
-        docs.append(doc)
-    seen: dict[str, Path] = {}
-    for doc in docs:
-        key = f"{doc.kind}:{doc.slug}"
-        if key in seen:
-            errors.append(SiteError(f"two {doc.kind}s have the slug {doc.slug!r}", doc.path,
-                                    hint=f"The other is {seen[key]}; give one a `slug:`."))
-        seen[key] = doc.path
+        if not (isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts):
+            docs.append(doc)
     return docs, errors
 
 
-def _newest_first(page: Page) -> tuple[int, str]:
-    date = page.doc.meta.date if isinstance(page.doc.meta, FrontMatter) else None
-    return (-date.toordinal() if date else 0, page.url)
-
-
-def check_freshness(project: Project, snapshot: Snapshot, reporter: Reporter, strict: bool,
-                    max_age_days: int, today: dt.date) -> list[SiteError]:
-    """After a failed fetch, say how old the data are; ``strict`` makes stale data an error.
-
-    Stale: the last fetch failed, or a live dataset is older than ``max_age_days``.
-    """
-    outcome = status.last(project.cache)
-    failed = outcome is not None and not outcome.ok
-    if not strict and not failed:
-        return []  # a committed snapshot ages between fetches; only --strict minds that
-    ages = status.live_ages(load_declarations(project.declarations), snapshot, today)
-    oldest = next(iter(ages.items()), None)
-    age = (f"its oldest live dataset, {oldest[0]!r}, is {oldest[1]} days old" if oldest
-           else "it holds no live datasets")
-    problems = []
-    if failed:
-        assert outcome is not None
-        problems.append(f"the last fetch ({outcome.attempted}) failed: {outcome.problem}")
-    if strict:
-        problems += [f"dataset {name!r} is {days} days old (limit {max_age_days})"
-                     for name, days in ages.items() if days > max_age_days]
-    if strict:
-        return [SiteError(f"stale data: {p}", project.lockfile,
-                          hint="Run `python -m site_builder fetch`, or build without --strict.")
-                for p in problems]
-    reporter.warn(f"{problems[0]}; building from the last good snapshot: {age}.")
-    return []
+def build_key(project: Project, drafts: bool) -> str:
+    """What every page depends on: templates, settings, site_builder's code, drafts shown."""
+    settings = project.site_toml.read_bytes() if project.site_toml.exists() else b""
+    return tree_digest(project.templates, CODE, extra=settings + bytes([drafts]))
 
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False, strict: bool = False, today: dt.date | None = None
           ) -> BuildResult:
-    """Build the site into ``output`` (default ``output/``); all or nothing.
+    """Build the site into ``output`` (default ``output/``); nothing is written unless all
+    checks pass. Pages whose inputs did not change come from the build cache.
 
     ``strict`` turns stale data (a failed last fetch, or data older than the site's
     ``max_data_age_days``) from a warning into an error.
@@ -107,44 +88,106 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     with reporter.stage("load"):
         config = load_config(project)
         snapshot = Snapshot(project.lockfile)
-        docs, errors = load_documents(project, drafts)
-        errors += check_freshness(project, snapshot, reporter, strict,
-                                  config.max_data_age_days, today or dt.date.today())
+        errors = check_freshness(project, snapshot, reporter, strict,
+                                 config.max_data_age_days, today or dt.date.today())
+        cache = BuildCache.open(project.cache, output, build_key(project, drafts))
+        modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
+        records: dict[str, PageRecord] = {}
+        stale: list[Source] = []
+        for source in find_sources(project):
+            record = cache.reusable(source.relative, digest(source.text), snapshot.metas,
+                                    modules)
+            if record is not None:
+                records[source.relative] = record
+            else:
+                stale.append(source)
+        for name in sorted({n for r in records.values() for n in r.datasets}):
+            try:  # a cached page's data must still be intact, though it is not re-read
+                snapshot.verify(name)
+            except SiteError as exc:
+                errors.append(exc)
     with reporter.stage("evaluate"):
         expressions = expression_environment()
-        pages: list[Page] = []
-        for doc in reporter.progress(docs, len(docs), "Evaluating"):
+        pages: dict[str, Page] = {}
+        hashes_of = {source.relative: digest(source.text) for source in stale}
+        for source in reporter.progress(stale, len(stale), "Evaluating"):
             try:
-                pages.append(evaluate(doc, snapshot, expressions, project.charts))
+                doc = parse_document(source.path, source.kind)
+                if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts:
+                    records[source.relative] = PageRecord(hashes_of[source.relative], {}, {},
+                                                          None, {})
+                    continue
+                pages[source.relative] = evaluate(doc, snapshot, expressions, project.charts)
             except SiteError as exc:
-                errors.append(exc if exc.path else exc.located(doc.path))
+                errors.append(exc if exc.path else exc.located(source.path))
+    entries = {rel: Entry.from_json(r.entry) for rel, r in records.items() if r.entry}
+    entries |= {rel: entry_for(page) for rel, page in pages.items()}
+    errors += _clashing_urls(entries)
     if errors:
         raise BuildFailed(errors)
-    briefs = sorted((p for p in pages if p.is_brief), key=_newest_first)
-    site = Site(config, tuple(briefs), tuple(p for p in pages if not p.is_brief))
+    site = Site(config, newest_first([e for e in entries.values() if e.is_brief]),
+                tuple(e for e in entries.values() if not e.is_brief))
     renderer = Renderer(project.cache)
     with reporter.stage("charts"):
-        charts = {chart.key: chart for page in pages for chart in page.charts}
+        charts = {chart.key: chart for page in pages.values() for chart in page.charts}
         rendered = {}
         for key, chart in reporter.progress(charts.items(), len(charts), "Charts"):
             svg = renderer.svg(chart)
             rendered[key] = RenderedChart(svg, renderer.png(chart, svg))
     with reporter.stage("render"):
         env = template_environment(project.templates, site)
-        files = render_pages(site, env, rendered)
-        files |= render_listings(site, env)
-        files |= render_feeds(site, env)
-        files |= render_cards(site, {k: r.svg for k, r in rendered.items()},
-                              CardRenderer(project.cache))
+        cards = CardRenderer(project.cache)
+        files: dict[str, bytes] = {}
+        for relative, page in pages.items():
+            page_files = render_page(site, env, page, rendered, cards)
+            files |= page_files
+            records[relative] = _record(hashes_of[relative], page, page_files, snapshot,
+                                        modules)
+        files |= render_listings(site, env) | render_feeds(site, env) | site_card(site, cards)
         files |= assets(project.templates)
-        if charts:
+        if any(name.endswith(".vl.json") for r in records.values() for name in r.files):
             files["assets/vega-embed.js"] = vega_bundle(project.cache)
     with reporter.stage("write"):
-        write_site(files, output, before_swap=index_site)
-    result = BuildResult(output, len(pages), sum(len(p.charts) for p in pages),
-                         renderer.rendered, renderer.cached, len(files),
-                         time.perf_counter() - start)
-    reporter.info(f"Built {result.pages} pages with {result.charts} charts "
-                  f"({result.charts_rendered} rendered, {result.charts_cached} from cache) "
-                  f"into {output} in {result.seconds:.2f} s")
+        hashes = {path: digest(data) for path, data in files.items()}
+        for record in records.values():
+            hashes |= record.files
+        if cache.output:
+            written = update_site(files, hashes, cache.output, output)
+        else:
+            write_site(files, output)
+            written = len(files)
+        cache.pages = records
+        cache.save(output, hashes)
+    result = BuildResult(output, len(entries), len(pages),
+                         sum(len(p.charts) for p in pages.values()), renderer.rendered,
+                         renderer.cached, written, time.perf_counter() - start)
+    reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
+                  f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
+                  f"{result.written} files written) into {output} in {result.seconds:.2f} s")
     return result
+
+
+def _record(source_hash: str, page: Page, files: dict[str, bytes], snapshot: Snapshot,
+            modules: dict[str, str]) -> PageRecord:
+    """What a page read and wrote, for the next build to decide whether to redo it."""
+    datasets = {m.name for m in page.datasets}
+    for chart in page.charts:
+        datasets.update(chart.datasets)
+    return PageRecord(
+        source=source_hash,
+        datasets={name: snapshot.meta(name).sha256 for name in sorted(datasets)},
+        modules={str(p): modules.get(str(p), "") for p in page.modules},
+        entry=entry_for(page).to_json(),
+        files={path: digest(data) for path, data in files.items()})
+
+
+def _clashing_urls(entries: dict[str, Entry]) -> list[SiteError]:
+    seen: dict[str, str] = {}
+    errors = []
+    for relative, entry in sorted(entries.items()):
+        if entry.url in seen:
+            errors.append(SiteError(f"two files would be published at {entry.url}",
+                                    Path(relative),
+                                    hint=f"The other is {seen[entry.url]}; give one a `slug:`."))
+        seen[entry.url] = relative
+    return errors

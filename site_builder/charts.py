@@ -163,6 +163,8 @@ def _from_python(target: str, scope: PageScope, charts_dir: Path
         raise SiteError(f"python chart {target!r}: no file {path}",
                         hint="Write `python: MODULE.FUNCTION` for content/charts/MODULE.py.")
     theme.register_altair_theme()
+    if path not in scope.modules:
+        scope.modules.append(path)
     spec_obj = importlib.util.spec_from_file_location(f"site_charts_{module_name}", path)
     assert spec_obj is not None and spec_obj.loader is not None
     module = importlib.util.module_from_spec(spec_obj)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
-from site_builder.content import FrontMatter
 from site_builder.listings import INDEX_SIZE, by_tag, by_year
-from site_builder.render import Site, render_template
+from site_builder.render import render_template
+from site_builder.site import Site
 
 
 def _updated(site: Site) -> str:
     """The feed's time: the newest brief's date (or update), so equal input gives equal output."""
-    dates = []
-    for brief in site.briefs:
-        assert isinstance(brief.doc.meta, FrontMatter)
-        dates.append((brief.doc.meta.updated or brief.doc.meta.date).isoformat())
+    dates = [brief.updated or brief.date for brief in site.briefs]
     return (max(dates) if dates else "1970-01-01") + "T00:00:00Z"
 
 

@@ -10,32 +10,26 @@ from collections import defaultdict
 
 from jinja2 import Environment
 
-from site_builder.content import FrontMatter
-from site_builder.pages import Page
-from site_builder.render import Site, render_template, slugify
+from site_builder.pages import Entry
+from site_builder.render import render_template
+from site_builder.site import Site, slugify
 
 INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
 
 
-def _date(page: Page) -> str:
-    assert isinstance(page.doc.meta, FrontMatter)
-    return page.doc.meta.date.isoformat()
-
-
-def by_tag(site: Site) -> dict[str, tuple[str, list[Page]]]:
+def by_tag(site: Site) -> dict[str, tuple[str, list[Entry]]]:
     """Tag slug -> (the tag as written first, its briefs newest first)."""
-    tags: dict[str, tuple[str, list[Page]]] = {}
+    tags: dict[str, tuple[str, list[Entry]]] = {}
     for brief in site.briefs:
-        assert isinstance(brief.doc.meta, FrontMatter)
-        for tag in brief.doc.meta.tags:
+        for tag in brief.tags:
             tags.setdefault(slugify(tag), (tag, []))[1].append(brief)
     return dict(sorted(tags.items()))
 
 
-def by_year(site: Site) -> dict[str, list[Page]]:
-    years: dict[str, list[Page]] = defaultdict(list)
+def by_year(site: Site) -> dict[str, list[Entry]]:
+    years: dict[str, list[Entry]] = defaultdict(list)
     for brief in site.briefs:
-        years[_date(brief)[:4]].append(brief)
+        years[brief.date[:4]].append(brief)
     return dict(sorted(years.items(), reverse=True))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -27,6 +28,7 @@ class Page:
     highlights: tuple[tuple[str, str], ...]
     sources: tuple[Source, ...]
     datasets: tuple[DatasetMeta, ...]
+    modules: tuple[Path, ...] = ()  # chart code it ran: a dependency like its data
 
     @property
     def output_path(self) -> str:
@@ -35,6 +37,47 @@ class Page:
     @property
     def is_brief(self) -> bool:
         return self.doc.kind == "brief"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What listings, feeds and the sitemap need of a page; small, and kept in the build
+    cache so an unchanged page is never evaluated again just to be listed."""
+
+    kind: str  # "brief" or "page"
+    url: str
+    title: str
+    summary: str
+    date: str = ""  # ISO dates; pages have none
+    updated: str = ""
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    headline: tuple[str, str] | None = None  # (label, figure HTML)
+    thumb: str = ""  # id of the chart shown on cards
+    draft: bool = False
+
+    @property
+    def is_brief(self) -> bool:
+        return self.kind == "brief"
+
+    def to_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        headline = data.get("headline")
+        return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
+                      "headline": tuple(headline) if headline else None})
+
+
+def entry_for(page: Page) -> Entry:
+    meta = page.doc.meta
+    if isinstance(meta, FrontMatter):
+        return Entry("brief", page.url, meta.title, meta.summary, meta.date.isoformat(),
+                     meta.updated.isoformat() if meta.updated else "", meta.tags,
+                     meta.authors, page.headline, page.charts[0].id if page.charts else "",
+                     meta.draft)
+    return Entry("page", page.url, meta.title, meta.summary)
 
 
 def url_for(doc: Document) -> str:
@@ -70,4 +113,5 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         body_html=scope.fill_figures(prose.to_html(markdown_text)),
         headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
         datasets=tuple(snapshot.meta(name) for name in scope.datasets),
+        modules=tuple(scope.modules),
     )

@@ -2,63 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from site_builder.charts import Chart, accessible_svg
-from site_builder.config import SiteConfig
 from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
-from site_builder.pages import Page
-
-LICENSE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
+from site_builder.pages import Page, entry_for
+from site_builder.site import Site, card_alt, slugify
+from site_builder.social import CardRenderer, card_svg
 
 
 @dataclass(frozen=True)
 class RenderedChart:
     svg: str
     png: bytes
-
-
-@dataclass(frozen=True)
-class Site:
-    """Everything loaded and evaluated: the input of the render stage."""
-
-    config: SiteConfig
-    briefs: tuple[Page, ...]  # newest first
-    pages: tuple[Page, ...]
-
-    def absolute(self, path: str) -> str:
-        """The public address of a site path such as ``/briefs/x/``."""
-        return self.config.base_url + path.lstrip("/")
-
-    @property
-    def license_url(self) -> str:
-        return LICENSE_URLS.get(self.config.license, self.absolute("/about/"))
-
-
-def plain(html: str) -> str:
-    """Text of a rendered figure, without its link and markup."""
-    return unescape(re.sub(r"<[^>]+>", "", html))
-
-
-def card_alt(page: Page) -> str:
-    """Alt text of a brief's social card: what the card shows."""
-    if page.headline:
-        label, html = page.headline
-        return f"{page.doc.meta.title}: {plain(html)}, {label}."
-    return page.doc.meta.title
-
-
-def slugify(text: str) -> str:
-    """``Trade deficit`` -> ``trade-deficit``: a tag's address."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "tag"
 
 
 def template_environment(templates: Path, site: Site) -> Environment:
@@ -69,6 +32,7 @@ def template_environment(templates: Path, site: Site) -> Environment:
     env.filters["slugify"] = slugify
     env.filters["absolute"] = site.absolute
     env.filters["tojson_ld"] = _json_ld
+    env.filters["longdate"] = _long_date
     env.globals["site"] = site.config
     env.globals["license_url"] = site.license_url
     return env
@@ -79,6 +43,11 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return format(value, ",.6f").rstrip("0").rstrip(".").replace("-", "\u2212")
     return str(value)
+
+
+def _long_date(iso: str) -> str:
+    """``2026-11-25`` -> ``November 25, 2026``."""
+    return dt.date.fromisoformat(iso).strftime("%B %-d, %Y")
 
 
 def _json_ld(data: object) -> Markup:
@@ -102,26 +71,30 @@ def assets(templates: Path) -> dict[str, bytes]:
     return {f"assets/{p.name}": p.read_bytes() for p in sorted((templates / "assets").iterdir())}
 
 
-def render_pages(site: Site, env: Environment, charts: dict[str, RenderedChart]
-                 ) -> dict[str, bytes]:
-    """Every brief and page, and beside each its charts' CSV, SVG, PNG and spec files."""
+def render_page(site: Site, env: Environment, page: Page,
+                charts: dict[str, RenderedChart], cards: CardRenderer) -> dict[str, bytes]:
+    """One brief or page, and beside it its charts' CSV, SVG, PNG and spec files and, for a
+    brief, its social card."""
     files: dict[str, bytes] = {}
-    for page in (*site.briefs, *site.pages):
-        body = page.body_html
-        folder = page.output_path.rsplit("/", 1)[0]
-        for number, chart in enumerate(page.charts):
-            rendered = charts[chart.key]
-            body = body.replace(f'<div data-chart-slot="{number}"></div>',
-                                _chart_html(env, chart, rendered.svg, page, site))
-            files[f"{folder}/{chart.id}.csv"] = chart.csv().encode()
-            files[f"{folder}/{chart.id}.svg"] = rendered.svg.encode()
-            files[f"{folder}/{chart.id}.png"] = rendered.png
-            files[f"{folder}/{chart.id}.vl.json"] = json.dumps(
-                chart.spec, separators=(",", ":")).encode()
-        template = "brief.html" if page.is_brief else "page.html"
-        files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
-                                                  json_ld=article_ld(site, page),
-                                                  card_alt=card_alt(page))
+    body = page.body_html
+    folder = page.output_path.rsplit("/", 1)[0]
+    for number, chart in enumerate(page.charts):
+        rendered = charts[chart.key]
+        body = body.replace(f'<div data-chart-slot="{number}"></div>',
+                            _chart_html(env, chart, rendered.svg, page, site))
+        files[f"{folder}/{chart.id}.csv"] = chart.csv().encode()
+        files[f"{folder}/{chart.id}.svg"] = rendered.svg.encode()
+        files[f"{folder}/{chart.id}.png"] = rendered.png
+        files[f"{folder}/{chart.id}.vl.json"] = json.dumps(
+            chart.spec, separators=(",", ":")).encode()
+    entry = entry_for(page)
+    template = "brief.html" if page.is_brief else "page.html"
+    files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
+                                              json_ld=article_ld(site, page),
+                                              card_alt=card_alt(entry))
+    if page.is_brief:
+        first = charts[page.charts[0].key].svg if page.charts else None
+        files[f"{folder}/card.png"] = cards.png(card_svg(site, entry, first))
     return files
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -39,6 +40,7 @@ class PageScope:
     figures: list[str] = field(default_factory=list)
     touched: list[str] = field(default_factory=list)
     chart_sources: list[Source] = field(default_factory=list)
+    modules: list[Path] = field(default_factory=list)  # chart code the page ran
 
     # -- data ---------------------------------------------------------------------------
     def dataset(self, name: str) -> Dataset:

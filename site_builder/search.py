@@ -8,11 +8,14 @@ from pathlib import Path
 
 from site_builder.errors import SiteError
 
+SEARCH = "pagefind"  # the folder of the index, below the site
 
-def index_site(folder: Path) -> None:
-    """Write ``folder/pagefind/``: the index and the search UI, from the built pages."""
+
+def index_site(folder: Path, into: Path) -> None:
+    """Index the pages in ``folder``; write the index and the search UI to ``into``."""
     result = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(folder), "--quiet"],
+        [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-path", str(into),
+         "--quiet"],
         capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SiteError("the search index could not be built: "

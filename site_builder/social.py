@@ -9,7 +9,8 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from site_builder.render import Site, plain
+from site_builder.pages import Entry
+from site_builder.site import Site, plain
 
 WIDTH, HEIGHT = 1200, 630
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -38,7 +39,11 @@ def _embed(chart_svg: str, x: int, y: int, width: int, height: int) -> str:
             f'preserveAspectRatio="xMidYMid meet">{rest}')
 
 
-def card_svg(site: Site, title: str, figure: str, label: str, chart_svg: str | None) -> str:
+def card_svg(site: Site, entry: Entry | None, chart_svg: str | None) -> str:
+    """The card of a brief (``entry``) or, with ``entry=None``, of the whole site."""
+    title = entry.title if entry else site.config.description
+    label, figure = (entry.headline[0], plain(entry.headline[1])) \
+        if entry and entry.headline else ("", "")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}">',
@@ -76,13 +81,6 @@ class CardRenderer:
         return png
 
 
-def render_cards(site: Site, svgs: dict[str, str], renderer: CardRenderer) -> dict[str, bytes]:
-    """``card.png`` beside every brief, and the site's own card at the root."""
-    files = {"card.png": renderer.png(card_svg(site, site.config.description, "", "", None))}
-    for brief in site.briefs:
-        label, figure = (brief.headline[0], plain(brief.headline[1])) if brief.headline \
-            else ("", "")
-        chart = svgs[brief.charts[0].key] if brief.charts else None
-        svg = card_svg(site, brief.doc.meta.title, figure, label, chart)
-        files[brief.url.strip("/") + "/card.png"] = renderer.png(svg)
-    return files
+def site_card(site: Site, renderer: CardRenderer) -> dict[str, bytes]:
+    """The card for pages that are not briefs, at the site's root."""
+    return {"card.png": renderer.png(card_svg(site, None, None))}

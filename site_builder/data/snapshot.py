@@ -129,7 +129,18 @@ class Snapshot:
             self._loaded[name] = self._read(self.meta(name))
         return self._loaded[name]
 
+    def verify(self, name: str) -> None:
+        """Check a table against its checksum without parsing it (for pages not rebuilt)."""
+        if name not in self._loaded:
+            self._raw(self.meta(name))
+
     def _read(self, meta: DatasetMeta) -> Dataset:
+        raw = self._raw(meta)
+        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+        frame["value"] = pd.to_numeric(frame["value"].replace({"": None, ".": None}))
+        return Dataset(meta, frame)
+
+    def _raw(self, meta: DatasetMeta) -> bytes:
         path = self.root / meta.file
         try:
             raw = gzip.decompress(path.read_bytes())
@@ -142,9 +153,7 @@ class Snapshot:
                 path,
                 hint="The file changed outside site_builder. Restore it from git "
                      "(git checkout -- content/data), or rebuild the snapshot.")
-        frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
-        frame["value"] = pd.to_numeric(frame["value"].replace({"": None, ".": None}))
-        return Dataset(meta, frame)
+        return raw
 
 
 def read_lock(lock_path: Path) -> dict[str, DatasetMeta]:

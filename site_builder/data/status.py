@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.atomic import write_file
-from site_builder.data.declarations import Declaration
+from site_builder.config import Project
+from site_builder.data.declarations import Declaration, load_declarations
 from site_builder.data.snapshot import Snapshot
+from site_builder.errors import SiteError
+from site_builder.report import Reporter
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,32 @@ def live_ages(declarations: dict[str, Declaration], snapshot: Snapshot, today: d
         if name in snapshot.metas:
             ages[name] = age_days(snapshot.metas[name].retrieved, today)
     return dict(sorted(ages.items(), key=lambda item: -item[1]))
+
+
+def check_freshness(project: Project, snapshot: Snapshot, reporter: Reporter, strict: bool,
+                    max_age_days: int, today: dt.date) -> list[SiteError]:
+    """After a failed fetch, say how old the data are; ``strict`` makes stale data an error.
+
+    Stale: the last fetch failed, or a live dataset is older than ``max_age_days``.
+    """
+    outcome = last(project.cache)
+    failed = outcome is not None and not outcome.ok
+    if not strict and not failed:
+        return []  # a committed snapshot ages between fetches; only --strict minds that
+    ages = live_ages(load_declarations(project.declarations), snapshot, today)
+    oldest = next(iter(ages.items()), None)
+    age = (f"its oldest live dataset, {oldest[0]!r}, is {oldest[1]} days old" if oldest
+           else "it holds no live datasets")
+    problems = []
+    if failed:
+        assert outcome is not None
+        problems.append(f"the last fetch ({outcome.attempted}) failed: {outcome.problem}")
+    if strict:
+        problems += [f"dataset {name!r} is {days} days old (limit {max_age_days})"
+                     for name, days in ages.items() if days > max_age_days]
+    if strict:
+        return [SiteError(f"stale data: {p}", project.lockfile,
+                          hint="Run `python -m site_builder fetch`, or build without --strict.")
+                for p in problems]
+    reporter.warn(f"{problems[0]}; building from the last good snapshot: {age}.")
+    return []

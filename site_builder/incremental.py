@@ -1,0 +1,138 @@
+"""The build cache: what each page read, what it wrote, and what ``output/`` holds.
+
+A page is rebuilt when its source, a dataset it read (by checksum), a chart module it ran,
+the templates, the settings or site_builder itself changed; otherwise its recorded output
+stands. Dependencies are recorded as pages read them, never guessed from file times, so an
+incremental build writes exactly what a clean build would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from site_builder.atomic import write_file
+from site_builder.data.snapshot import DatasetMeta
+
+FORMAT = 1
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def tree_digest(*folders: Path, extra: bytes = b"") -> str:
+    """One hash over every file below ``folders`` (names and contents)."""
+    h = hashlib.sha256(extra)
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class PageRecord:
+    """One source file's last build: its inputs' hashes, its listing entry, its files."""
+
+    source: str  # hash of the source file
+    datasets: dict[str, str]  # dataset -> checksum it had
+    modules: dict[str, str]  # chart module -> hash it had
+    entry: dict[str, Any] | None  # None for a draft left out
+    files: dict[str, str]  # output path -> hash
+
+
+@dataclass
+class BuildCache:
+    """Loaded from and saved to one JSON file per output folder."""
+
+    path: Path
+    key: str  # templates, settings, code: a change invalidates every page
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    output: dict[str, list[int | str]] = field(default_factory=dict)  # path -> [hash, size, mtime]
+
+    @classmethod
+    def open(cls, cache_dir: Path, output: Path, key: str) -> BuildCache:
+        name = digest(str(output.resolve()).encode())[:16] + ".json"
+        path = cache_dir / "build" / name
+        cache = cls(path, key)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache
+        if doc.get("format") != FORMAT or doc.get("key") != key:
+            return cache
+        if not _untouched(output, doc["output"]):
+            return cache  # someone changed output/: trust nothing, rebuild it all
+        cache.output = doc["output"]
+        cache.pages = {k: PageRecord(**v) for k, v in doc["pages"].items()}
+        return cache
+
+    def reusable(self, source: str, source_hash: str, metas: dict[str, DatasetMeta],
+                 module_hash: dict[str, str]) -> PageRecord | None:
+        record = self.pages.get(source)
+        if record is None or record.source != source_hash:
+            return None
+        for name, checksum in record.datasets.items():
+            if name not in metas or metas[name].sha256 != checksum:
+                return None
+        for module, checksum in record.modules.items():
+            if module_hash.get(module) != checksum:
+                return None
+        return record
+
+    def save(self, output: Path, hashes: dict[str, str]) -> None:
+        """Record the pages and the state of ``output`` after a successful write.
+
+        ``hashes`` are the files this build generated; others (the search index) are
+        recorded by size and time only.
+        """
+        self.output = _state(output, hashes)
+        doc = {"format": FORMAT, "key": self.key, "output": self.output,
+               "pages": {k: v.__dict__ for k, v in sorted(self.pages.items())}}
+        write_file(self.path, json.dumps(doc, separators=(",", ":")).encode())
+
+
+def _files(output: Path) -> list[str]:
+    """Every file below ``output``, as output-relative paths."""
+    found: list[str] = []
+    stack = [output]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for item in entries:
+                if item.is_dir(follow_symlinks=False):
+                    stack.append(Path(item.path))
+                else:
+                    found.append(str(Path(item.path).relative_to(output)))
+    return found
+
+
+def _state(output: Path, hashes: dict[str, str]) -> dict[str, list[int | str]]:
+    """Each file's hash (where known) with its size and modification time, to notice edits."""
+    out: dict[str, list[int | str]] = {}
+    for relative in sorted(_files(output)):
+        info = (output / relative).stat()
+        out[relative] = [hashes.get(relative, ""), info.st_size, info.st_mtime_ns]
+    return out
+
+
+def _untouched(output: Path, recorded: dict[str, list[Any]]) -> bool:
+    """Whether ``output`` still holds exactly the files the last build left there."""
+    if not output.is_dir():
+        return False
+    present = _files(output)
+    if len(present) != len(recorded):
+        return False
+    for relative in present:
+        if relative not in recorded:
+            return False
+        info = (output / relative).stat()
+        _, size, mtime = recorded[relative]
+        if info.st_size != size or info.st_mtime_ns != mtime:
+            return False
+    return True

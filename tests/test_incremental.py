@@ -1,0 +1,210 @@
+"""Incremental builds are never stale: after any sequence of edits, byte-identical to clean."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import TinyProject, snapshot_of
+
+from site_builder.build import build
+from site_builder.config import Project
+from site_builder.data.declarations import load_declarations
+from site_builder.data.snapshot import Snapshot, canonical_csv
+from site_builder.data.store import describe, write_snapshot
+from site_builder.report import SilentReporter
+
+BRIEF = """---
+title: {title}
+date: 2025-0{month}-0{day}
+summary: A brief about {dataset}, number {n}.
+tags: [{tags}]
+draft: {draft}
+headline:
+  label: in 2024
+  value: usd(series("{dataset}").year(2024))
+---
+{{% set s = series("{dataset}") %}}
+The total for 2024 was {{{{ usd(s.year(2024)) }}}};
+it {{{{ direction(s.year(2024), s.year(2023)) }}}}.
+{extra}
+"""
+CHART = """
+```chart
+id: by-year
+title: {dataset} by year
+data: {dataset}
+annual: true
+since: "2015"
+mark: bar
+encoding:
+  x: {{field: period, type: ordinal, title: null}}
+  y: {{field: value, type: quantitative, title: Billions of dollars}}
+```
+"""
+PY_CHART = """
+```chart
+id: vintages
+title: The 2024 deficit by vintage
+python: flagship.deficit_by_vintage
+```
+"""
+DATASETS = ["trade_balance", "exports", "imports"]
+
+
+class Site:
+    """A tiny project with a few briefs, and the edits a writer or a fetch would make."""
+
+    def __init__(self, tiny: TinyProject, rng: random.Random) -> None:
+        self.tiny, self.rng = tiny, rng
+        self.count = 0
+        for _ in range(3):
+            self.add_brief()
+        (tiny.root / "content" / "pages" / "about.md").write_text(
+            "---\ntitle: About\nsummary: About us.\n---\nWe write briefs.\n", "utf-8")
+
+    def briefs(self) -> list[Path]:
+        return sorted((self.tiny.root / "content" / "briefs").glob("*.md"))
+
+    def add_brief(self) -> str:
+        self.count += 1
+        n, rng = self.count, self.rng
+        dataset = rng.choice(DATASETS)
+        extra = rng.choice(["", CHART.format(dataset=dataset), PY_CHART])
+        self.tiny.brief(f"brief-{n}", BRIEF.format(
+            title=f"Brief {n}", month=rng.randint(1, 9), day=rng.randint(1, 9),
+            dataset=dataset, n=n, tags=", ".join(rng.sample(["deficit", "imports", "china"],
+                                                             k=rng.randint(0, 2))),
+            draft=str(rng.random() < 0.15).lower(), extra=extra))
+        return f"add brief-{n}"
+
+    def edit_brief(self) -> str:
+        path = self.rng.choice(self.briefs())
+        text = path.read_text("utf-8")
+        choice = self.rng.randint(0, 3)
+        if choice == 0:
+            text = text.replace("summary: A brief", "summary: A short brief", 1)
+        elif choice == 1:
+            text = text.replace("draft: false", "draft: true") if "draft: false" in text \
+                else text.replace("draft: true", "draft: false")
+        elif choice == 2:
+            text = text.replace("tags: [", "tags: [trade, ", 1)
+        else:
+            text += "\nAnother paragraph.\n"
+        path.write_text(text, "utf-8")
+        return f"edit {path.name} ({choice})"
+
+    def remove_brief(self) -> str:
+        briefs = self.briefs()
+        if len(briefs) <= 1:
+            return self.add_brief()
+        path = self.rng.choice(briefs)
+        path.unlink()
+        return f"remove {path.name}"
+
+    def edit_template(self) -> str:
+        name = self.rng.choice(["base.html", "cards.html", "assets/site.css"])
+        path = self.tiny.root / "templates" / name
+        marker = "/* edited */\n" if name.endswith(".css") else "{# edited #}\n"
+        path.write_text(path.read_text("utf-8") + marker, "utf-8")
+        return f"edit template {name}"
+
+    def edit_settings(self) -> str:
+        path = self.tiny.root / "content" / "site.toml"
+        path.write_text(path.read_text("utf-8").replace("Short, sourced", "Brief, sourced"),
+                        "utf-8")
+        return "edit site.toml"
+
+    def edit_chart_code(self) -> str:
+        path = self.tiny.root / "content" / "charts" / "flagship.py"
+        path.write_text(path.read_text("utf-8").replace(
+            '"First published (Feb 2025)"', '"First print (Feb 2025)"'), "utf-8")
+        return "edit chart code"
+
+    def revise_data(self, name: str = "") -> str:
+        """What a fetch does: one dataset gets a revised value, table and lock together."""
+        name = name or self.rng.choice(DATASETS)
+        lock = self.tiny.root / "content" / "data" / "snapshot.lock.json"
+        dataset = Snapshot(lock).load(name)
+        frame = dataset.frame.astype({"value": object}).copy()
+        row = self.rng.randrange(len(frame) - 40, len(frame))
+        frame.loc[row, "value"] = float(frame.loc[row, "value"]) + self.rng.choice([-5, 7])
+        frame["value"] = frame["value"].map(lambda v: repr(float(v)))
+        raw = canonical_csv(pd.DataFrame(frame))
+        decl = load_declarations(self.tiny.root / "content" / "data" / "datasets.toml")[name]
+        meta = describe(name, decl, frame, raw, vintage="revised in a test",
+                        retrieved="2026-11-25", provenance="test")
+        write_snapshot(lock, {name: (meta, raw)}, keep_others=True)
+        return f"revise {name}"
+
+    def step(self) -> str:
+        actions = [self.add_brief, self.edit_brief, self.edit_brief, self.remove_brief,
+                   self.edit_template, self.edit_settings, self.edit_chart_code,
+                   self.revise_data, self.revise_data]
+        return self.rng.choice(actions)()
+
+
+def clean_build(tiny: TinyProject, folder: Path) -> dict[str, bytes]:
+    shutil.rmtree(folder, ignore_errors=True)
+    build(tiny.project, SilentReporter(), folder)
+    return snapshot_of(folder)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_edits_give_the_same_site_as_a_clean_build(tiny: TinyProject, seed: int) -> None:
+    site = Site(tiny, random.Random(seed))
+    build(tiny.project, SilentReporter(), tiny.output)
+    history = []
+    for _ in range(7):
+        history.append(site.step())
+        build(tiny.project, SilentReporter(), tiny.output)
+        incremental = snapshot_of(tiny.output)
+        clean = clean_build(tiny, tiny.root / "clean")
+        assert incremental.keys() == clean.keys(), history
+        differing = [p for p in clean if clean[p] != incremental[p]]
+        assert not differing, f"after {history}: {differing[:5]}"
+
+
+def test_nothing_changed_rebuilds_nothing_and_writes_nothing(tiny: TinyProject) -> None:
+    Site(tiny, random.Random(7))
+    build(tiny.project, SilentReporter(), tiny.output)
+    before = {p: p.stat().st_mtime_ns for p in tiny.output.rglob("*")}
+    again = build(tiny.project, SilentReporter(), tiny.output)
+    assert (again.rebuilt, again.written) == (0, 0)
+    assert {p: p.stat().st_mtime_ns for p in tiny.output.rglob("*")} == before
+
+
+def test_a_data_change_rebuilds_only_the_pages_that_read_it(tiny: TinyProject) -> None:
+    site = Site(tiny, random.Random(3))
+    for name in ("exports", "imports"):
+        tiny.brief(f"uses-{name}", BRIEF.format(title=name, month=1, day=1, dataset=name,
+                                                n=0, tags="", draft="false", extra=""))
+    build(tiny.project, SilentReporter(), tiny.output)
+    readers = [p for p in site.briefs() if 'series("exports")' in p.read_text("utf-8")
+               and "draft: false" in p.read_text("utf-8")]
+    lock = tiny.root / "content" / "data" / "snapshot.lock.json"
+    site.revise_data("exports")
+    result = build(tiny.project, SilentReporter(), tiny.output)
+    assert result.rebuilt == len(readers)
+    assert Snapshot(lock).meta("exports").vintage == "revised in a test"
+
+
+def test_editing_the_output_folder_forces_a_full_rebuild(tiny: TinyProject) -> None:
+    Site(tiny, random.Random(5))
+    build(tiny.project, SilentReporter(), tiny.output)
+    (tiny.output / "stray.html").write_text("<p>left by hand</p>", "utf-8")
+    result = build(tiny.project, SilentReporter(), tiny.output)
+    assert result.rebuilt == result.pages
+    assert not (tiny.output / "stray.html").exists()
+    assert snapshot_of(tiny.output) == clean_build(tiny, tiny.root / "clean")
+
+
+def test_project_cache_is_separate_per_output_folder(tiny: TinyProject) -> None:
+    Site(tiny, random.Random(2))
+    first = build(tiny.project, SilentReporter(), tiny.root / "a")
+    second = build(Project(tiny.root, cache_dir=tiny.project.cache), SilentReporter(),
+                   tiny.root / "b")
+    assert first.rebuilt == second.rebuilt == first.pages
