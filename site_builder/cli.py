@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import traceback
@@ -16,6 +17,8 @@ from site_builder.data.fetch import fetch
 from site_builder.data.seed import seed_snapshot
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.report import ConsoleReporter
+from site_builder.scaffold import new_brief
+from site_builder.serve import serve
 
 EXIT_INPUT = 1  # the input has problems: each is listed with its file and line
 EXIT_FETCH = 3  # a fetch failed; the snapshot is untouched
@@ -49,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
                    help="also write the changes as Markdown, e.g. for a pull request")
     f.add_argument("--dry-run", action="store_true",
                    help="fetch and show the changes, but leave the snapshot as it is")
+    v = commands.add_parser("serve", parents=[common],
+                            help="preview the site, drafts included, reloading on every edit")
+    v.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1, this machine only)")
+    v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    n = commands.add_parser("new", parents=[common], help="start a brief from a template")
+    n.add_argument("title", help="the brief's title; its file name is made from it")
     s = commands.add_parser("seed", parents=[common],
                             help="rebuild the data snapshot from offline source files")
     s.add_argument("source_dir", type=Path, help="folder holding the source CSV files")
@@ -70,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
                 reporter.warn("fetch failed; building from the last good snapshot")
             output = args.output.resolve() if args.output else None
             build(project, reporter, output, drafts=args.drafts, strict=args.strict)
+        elif args.command == "serve":
+            serve(project, reporter, args.host, args.port)
+        elif args.command == "new":
+            path = new_brief(project, args.title, dt.date.today())
+            reporter.info(f"Wrote {path}: a draft. Preview it with `python -m site_builder "
+                          "serve`; set `draft: false` to publish.")
         elif args.command == "seed":
             metas = seed_snapshot(project.declarations, args.source_dir, project.lockfile)
             reporter.info(f"Wrote {len(metas)} datasets to {project.lockfile.parent}")
@@ -82,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     except SiteError as exc:
         _show(exc, args.debug)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -244,16 +244,16 @@ def _no_unknown_keys(item: Mapping[str, object], allowed: frozenset[str], what: 
 @lru_cache(maxsize=256)
 def _header_regex(pattern: str) -> re.Pattern[str]:
     parts = [part.strip() for part in pattern.split("/") if part.strip()]
-    body = "/".join(_header_part(part) for part in parts)
-    return re.compile(f"^/{body}/?$", re.IGNORECASE)
+    body = "".join(_header_part(part) for part in parts)
+    return re.compile(f"^{body}/?$", re.IGNORECASE)
 
 
 def _header_part(part: str) -> str:
     if part.startswith(":"):
-        return "[^/]+"
+        return "/[^/]+"
     if part == "*":
-        return "?.*"  # with the "/" before it optional: "/briefs/*" also matches "/briefs"
-    return ".*".join(re.escape(piece) for piece in part.split("*"))
+        return "(?:/.*)?"  # a whole-segment "*" may be empty: "/briefs/*" matches "/briefs"
+    return "/" + ".*".join(re.escape(piece) for piece in part.split("*"))
 
 
 @lru_cache(maxsize=256)

@@ -23,6 +23,9 @@ class Reporter(Protocol):
     def warn(self, message: str) -> None:
         """A problem that does not stop the work; always shown."""
 
+    def error(self, message: str) -> None:
+        """A problem that stopped some work (a failed preview build); always shown."""
+
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
         """Iterate ``items``, showing a bar if the work turns out to be long."""
 
@@ -48,6 +51,9 @@ class ConsoleReporter:
     def warn(self, message: str) -> None:
         print(f"warning: {message}", file=self.stream)
 
+    def error(self, message: str) -> None:
+        print(f"error: {message}", file=self.stream)
+
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
         show = self.verbosity >= 1 and self.stream.isatty()
         # ``delay``: a bar appears only once the work has taken a second, so short work stays quiet.
@@ -67,6 +73,7 @@ class SilentReporter:
     def __init__(self) -> None:
         self.infos: list[str] = []
         self.warnings: list[str] = []
+        self.errors: list[str] = []
 
     def info(self, message: str) -> None:
         self.infos.append(message)
@@ -76,6 +83,9 @@ class SilentReporter:
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
 
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
         yield from items
