@@ -80,6 +80,8 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
+        if not self.path:
+            return self.message
         return f"{self.path}{f':{self.line}' if self.line else ''}: {self.message}"
 
 
@@ -98,24 +100,34 @@ def check(project: Project, reporter: Reporter, output: Path | None = None,
 
 def check_site(project: Project, output: Path, reporter: Reporter, *, external: bool = False,
                browser: bool | None = None, today: dt.date | None = None,
-               http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET
-               ) -> list[Problem]:
-    """Run every check on the site built in ``output``; return all the problems found."""
+               http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
+               stale: bool = True) -> list[Problem]:
+    """Run every check on the site built in ``output``; return all the problems found.
+
+    ``stale=False`` skips comparing the data with the release calendar: for a machine that
+    cannot fetch (offline CI), where the answer could not be acted on.
+    """
     today = today or dt.date.today()
+    if not (output / "index.html").is_file():
+        return [Problem("build", str(output), None, "no built site here (no index.html)",
+                        "Build the site first: `python -m site_builder build`.")]
     problems: list[Problem] = []
-    site = _Site(project, output)
+    site = BuiltSite(project, output)
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("link", lambda: check_links(site)),
         ("html", lambda: check_html(site)),
         ("feed", lambda: check_feed(site)),
         ("sitemap", lambda: check_sitemap(site)),
-        ("stale", lambda: check_stale(project, today, reporter)),
         ("draft", lambda: check_drafts(site)),
         ("weight", lambda: check_weight(site, weight_budget)),
     ]
+    if stale:
+        checks.append(("stale", lambda: check_stale(project, today, reporter)))
+    else:
+        reporter.info("Skipped: data freshness against the release calendar (offline).")
     if external:
         checks.append(("external", lambda: check_external(
-            site, project.cache / "links.json", http_get or _http_status)))
+            site, project.cache / "links.json", http_get or http_status)))
     checks.append(("a11y", lambda: check_accessibility(site, reporter, browser)))
     for kind, run in checks:
         with reporter.stage(f"check {kind}"):
@@ -162,7 +174,7 @@ class Element:
 
 
 class _Scanner(HTMLParser):
-    """Every start tag of a page with its line, and the text of its <title>."""
+    """Every start tag of a page with its line, and the text of the <title> in its <head>."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -174,7 +186,7 @@ class _Scanner(HTMLParser):
         self._in_head = tag == "head" or (self._in_head and tag != "body")
         self.elements.append(Element(tag, {k: v or "" for k, v in attrs}, self.getpos()[0],
                                      self._in_head))
-        if tag == "title":
+        if tag == "title" and self._in_head:  # not an inline SVG's <title>
             self._in_title, self.title = True, ""
 
     def handle_endtag(self, tag: str) -> None:
@@ -199,7 +211,7 @@ class HtmlPage:
                 if k in e.attrs and (k == "id" or e.tag == "a")}
 
 
-class _Site:
+class BuiltSite:
     """The built output, each HTML page read and scanned once."""
 
     def __init__(self, project: Project, output: Path) -> None:
@@ -246,7 +258,7 @@ class _Site:
 LINK_ATTRS = ("href", "src", "xlink:href")
 
 
-def check_links(site: _Site) -> list[Problem]:
+def check_links(site: BuiltSite) -> list[Problem]:
     """Every internal href and src leads to a file, and every #fragment to an id there."""
     problems = []
     for page in site.pages:
@@ -261,7 +273,7 @@ def check_links(site: _Site) -> list[Problem]:
     return problems
 
 
-def _broken(site: _Site, page: str, url: str) -> str | None:
+def _broken(site: BuiltSite, page: str, url: str) -> str | None:
     path, fragment = site.site_path(page, url)
     target = site.file_for(path)
     if target is None:
@@ -275,7 +287,8 @@ def _broken(site: _Site, page: str, url: str) -> str | None:
 
 # --------------------------------------------------------------------------- 2. external links
 
-def _http_status(method: str, url: str, timeout: float) -> int:
+def http_status(method: str, url: str, timeout: float) -> int:
+    """The default :data:`HttpGet`: the status after redirects, without reading the body."""
     headers = {"User-Agent": "site_builder link check"}
     with requests.request(method, url, timeout=timeout, headers=headers, stream=True,
                           allow_redirects=True) as response:
@@ -297,7 +310,7 @@ class _Pacer:
         time.sleep(at - now)
 
 
-def check_external(site: _Site, cache_file: Path, http_get: HttpGet,
+def check_external(site: BuiltSite, cache_file: Path, http_get: HttpGet,
                    interval: float = HOST_INTERVAL) -> list[Problem]:
     """Links to other hosts answer (HEAD, else GET); answers are kept for a week."""
     own = urlsplit(site.base_url).netloc
@@ -310,9 +323,7 @@ def check_external(site: _Site, cache_file: Path, http_get: HttpGet,
                 if parts.scheme in ("http", "https") and parts.netloc != own:
                     found.setdefault(url, []).append((page.path, element.line))
     cached = _read_link_cache(cache_file)
-    now = dt.datetime.now(dt.UTC)
-    due = [url for url in found if url not in cached or now - dt.datetime.fromisoformat(
-        cached[url]["checked"]) > dt.timedelta(days=LINK_CACHE_DAYS)]
+    due = [url for url in found if not _fresh(cached.get(url))]
     pacer = _Pacer(interval)
 
     def probe(url: str) -> tuple[str, dict[str, Any]]:
@@ -321,7 +332,7 @@ def check_external(site: _Site, cache_file: Path, http_get: HttpGet,
             pacer.wait(urlsplit(url).netloc)
             try:
                 status, error = http_get(method, url, LINK_TIMEOUT), ""
-            except (OSError, requests.RequestException) as exc:
+            except Exception as exc:  # no answer, for whatever reason: the link is broken
                 status, error = None, f"{type(exc).__name__}: {exc}"
             if status is not None and status < 400:
                 break
@@ -335,14 +346,25 @@ def check_external(site: _Site, cache_file: Path, http_get: HttpGet,
                                           sort_keys=True).encode())
     problems = []
     for url, places in found.items():
-        answer = cached[url]
-        if answer["status"] is None or answer["status"] >= 400:
-            why = f"HTTP {answer['status']}" if answer["status"] else answer["error"]
+        status, error = cached[url]["status"], cached[url].get("error", "")
+        if status is None or status >= 400:
+            why = f"HTTP {status}" if status else error
             problems += [Problem("external", page, line, f"broken external link {url} ({why})",
                                  "Update or remove the link; answers are cached for "
                                  f"{LINK_CACHE_DAYS} days in {cache_file.name}.")
                          for page, line in places]
     return problems
+
+
+def _fresh(answer: Any) -> bool:
+    """A cached answer younger than LINK_CACHE_DAYS; anything unreadable is not."""
+    if not isinstance(answer, dict) or "status" not in answer:
+        return False
+    try:
+        checked = dt.datetime.fromisoformat(answer["checked"])
+        return dt.datetime.now(dt.UTC) - checked < dt.timedelta(days=LINK_CACHE_DAYS)
+    except (KeyError, TypeError, ValueError):  # missing, not a time, or without a zone
+        return False
 
 
 def _read_link_cache(path: Path) -> dict[str, dict[str, Any]]:
@@ -355,7 +377,7 @@ def _read_link_cache(path: Path) -> dict[str, dict[str, Any]]:
 
 # --------------------------------------------------------------------------- 3. HTML
 
-def check_html(site: _Site) -> list[Problem]:
+def check_html(site: BuiltSite) -> list[Problem]:
     """Parse errors (as a browser's parser sees them), duplicate ids, title, lang, alt."""
     problems = []
     for page in site.pages:
@@ -396,7 +418,7 @@ def _schema(name: str) -> etree.RelaxNG | etree.XMLSchema:
     return etree.RelaxNG(tree) if name.endswith(".rng") else etree.XMLSchema(tree)
 
 
-def _validate(site: _Site, name: str, kind: str, schema: str
+def _validate(site: BuiltSite, name: str, kind: str, schema: str
               ) -> tuple[etree._ElementTree | None, list[Problem]]:
     """Parse ``name`` in the output and validate it; (tree or None, problems)."""
     path = site.output / name
@@ -417,7 +439,7 @@ def _validate(site: _Site, name: str, kind: str, schema: str
     return tree, list(dict.fromkeys(problems))
 
 
-def check_feed(site: _Site) -> list[Problem]:
+def check_feed(site: BuiltSite) -> list[Problem]:
     """feed.xml is valid Atom and its links lead to built pages."""
     tree, problems = _validate(site, "feed.xml", "feed", "atom.rng")
     if tree is None:
@@ -445,7 +467,7 @@ def check_feed(site: _Site) -> list[Problem]:
     return problems
 
 
-def check_sitemap(site: _Site) -> list[Problem]:
+def check_sitemap(site: BuiltSite) -> list[Problem]:
     """sitemap.xml follows the protocol and lists only pages that were built."""
     tree, problems = _validate(site, "sitemap.xml", "sitemap", "sitemap.xsd")
     for loc in tree.iter(f"{SITEMAP_NS}loc") if tree is not None else ():
@@ -471,20 +493,32 @@ class Release:
 
 def read_calendar(path: Path) -> list[Release]:
     """``content/data/releases.toml``: ``[[release]]`` tables of ``date`` and ``covers``."""
+    text = path.read_text("utf-8")
     try:
-        raw = tomllib.loads(path.read_text("utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SiteError(f"not valid TOML: {exc}", path) from exc
     hint = 'Each [[release]] has date = 2026-11-05 and covers = "2026-09" (and may have name).'
-    if set(raw) - {"release"}:
-        raise SiteError(f"unknown table(s) {sorted(set(raw) - {'release'})}", path, hint=hint)
+    if set(raw) - {"release"} or not isinstance(raw.get("release", []), list):
+        raise SiteError("the calendar holds only [[release]] tables", path, hint=hint)
+    headers = [n for n, line in enumerate(text.splitlines(), start=1)
+               if line.strip().startswith("[[release]]")]
     releases = []
-    for number, table in enumerate(raw.get("release", []), start=1):
+    for number, table in enumerate(raw.get("release", [])):
+        table = table if isinstance(table, dict) else {"release": table}
+        line = headers[number] if number < len(headers) else None
+        unknown = sorted(set(table) - {"date", "covers", "name"})
         date, covers = table.get("date"), table.get("covers")
-        if (set(table) - {"date", "covers", "name"} or type(date) is not dt.date
-                or not isinstance(covers, str) or not re.fullmatch(r"\d{4}-\d{2}", covers)):
-            raise SiteError(f"release {number} is not date + covers: {table}", path, hint=hint)
-        releases.append(Release(date, covers))
+        if unknown:
+            problem = f"unknown key(s) {', '.join(unknown)}"
+        elif type(date) is not dt.date:
+            problem = f"date must be a day, unquoted (got {date!r})"
+        elif not (isinstance(covers, str) and re.fullmatch(r"\d{4}-\d{2}", covers)):
+            problem = f"covers must be a month, \"YYYY-MM\" (got {covers!r})"
+        else:
+            releases.append(Release(date, covers))
+            continue
+        raise SiteError(f"release {number + 1}: {problem}", path, line, hint)
     return releases
 
 
@@ -544,7 +578,7 @@ def _line_naming(doc: Document, dataset: str) -> int | None:
 
 # --------------------------------------------------------------------------- 6. drafts
 
-def check_drafts(site: _Site) -> list[Problem]:
+def check_drafts(site: BuiltSite) -> list[Problem]:
     """A brief marked ``draft: true`` has no page, feed entry, sitemap entry or index card."""
     problems = []
     hint = "Rebuild without --drafts, into an empty output folder."
@@ -579,7 +613,7 @@ def check_drafts(site: _Site) -> list[Problem]:
 
 # --------------------------------------------------------------------------- 7. weight
 
-def check_weight(site: _Site, budget: int = WEIGHT_BUDGET) -> list[Problem]:
+def check_weight(site: BuiltSite, budget: int = WEIGHT_BUDGET) -> list[Problem]:
     """Each brief with the stylesheet fits the budget gzipped; no script blocks rendering."""
     problems = []
     css_file = site.output / "assets" / "site.css"
@@ -615,7 +649,7 @@ def _browser_missing() -> str:
     return ""
 
 
-def a11y_pages(site: _Site) -> list[str]:
+def a11y_pages(site: BuiltSite) -> list[str]:
     """One page of each type, and up to MAX_A11Y_BRIEFS briefs."""
     def first(pattern: str) -> list[str]:
         return sorted(p.relative_to(site.output).as_posix()
@@ -648,9 +682,10 @@ def serve(folder: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def check_accessibility(site: _Site, reporter: Reporter, browser: bool | None) -> list[Problem]:
+def check_accessibility(site: BuiltSite, reporter: Reporter, browser: bool | None) -> list[Problem]:
     """axe-core's WCAG 2.1 A and AA rules on one page of each type, light and dark."""
     if browser is False:
+        reporter.detail("Accessibility checks skipped: the browser is turned off.")
         return []
     missing = _browser_missing()
     if missing and browser:
@@ -665,33 +700,35 @@ def check_accessibility(site: _Site, reporter: Reporter, browser: bool | None) -
     axe = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
     found: dict[tuple[str, str, str], tuple[str, str, list[str]]] = {}
     with serve(site.output) as base, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            for scheme in ("light", "dark"):
-                context = chromium.new_context(color_scheme=scheme)
-                context.set_default_timeout(30_000)
-                # Nothing leaves the machine: requests to any other host are refused.
-                context.route("**/*", lambda route: route.continue_()
-                              if route.request.url.startswith(base) else route.abort())
-                tab = context.new_page()
-                for path in a11y_pages(site):
-                    url = "/" + path.removesuffix("index.html")
-                    tab.goto(base + url, wait_until="load")
-                    tab.add_script_tag(content=axe)
-                    result = tab.evaluate("tags => axe.run(document, {runOnly: "
-                                          "{type: 'tag', values: tags}})", AXE_TAGS)
-                    for rule in result["violations"]:
-                        for node in rule["nodes"]:
-                            target = " ".join(str(t) for t in node["target"])
-                            entry = found.setdefault((path, rule["id"], target),
-                                                     (rule["help"], rule["helpUrl"], []))
-                            entry[2].append(scheme)
-                context.close()
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                  args=CHROMIUM_ARGS)
+            try:
+                for scheme in ("light", "dark"):
+                    context = chromium.new_context(color_scheme=scheme)
+                    context.set_default_timeout(30_000)
+                    # Nothing leaves the machine: requests to any other host are refused.
+                    context.route("**/*", lambda route: route.continue_()
+                                  if route.request.url.startswith(base + "/") else route.abort())
+                    tab = context.new_page()
+                    for path in a11y_pages(site):
+                        tab.goto(f"{base}/{path.removesuffix('index.html')}", wait_until="load")
+                        tab.add_script_tag(content=axe)
+                        result = tab.evaluate("tags => axe.run(document, {runOnly: "
+                                              "{type: 'tag', values: tags}})", AXE_TAGS)
+                        for rule in result["violations"]:
+                            for node in rule["nodes"]:
+                                target = " ".join(str(t) for t in node["target"])
+                                entry = found.setdefault((path, rule["id"], target),
+                                                         (rule["help"], rule["helpUrl"], []))
+                                entry[2].append(scheme)
+                    context.close()
+            finally:
+                chromium.close()
         except Error as exc:
             return [Problem("a11y", "", None, f"the browser failed: {exc.message}",
                             "Run again with --no-browser to check everything else.")]
-        finally:
-            chromium.close()
     return [Problem("a11y", path, None,
-                    f"{rule} at {target}: {text} ({' and '.join(schemes)} scheme)", url)
+                    f"{rule} at {target}: {text} ({' and '.join(schemes)} scheme)",
+                    f"See {url}")
             for (path, rule, target), (text, url, schemes) in found.items()]

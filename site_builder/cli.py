@@ -12,6 +12,7 @@ from pathlib import Path
 from site_builder import __version__
 from site_builder.atomic import write_file
 from site_builder.build import build
+from site_builder.check import check
 from site_builder.config import Project
 from site_builder.data.fetch import fetch
 from site_builder.data.seed import seed_snapshot
@@ -57,6 +58,15 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1, this machine only)")
     v.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    c = commands.add_parser("check", parents=[common],
+                            help="build, then list every problem that should stop publishing")
+    c.add_argument("--output", type=Path, help="where to build and check (default: output/)")
+    c.add_argument("--external", action="store_true",
+                   help="also check links to other sites (cached, rate-limited)")
+    c.add_argument("--no-browser", action="store_true",
+                   help="skip the accessibility checks that need Chromium")
+    c.add_argument("--offline", action="store_true",
+                   help="skip what only a fetch could fix: data older than the latest release")
     n = commands.add_parser("new", parents=[common], help="start a brief from a template")
     n.add_argument("title", help="the brief's title; its file name is made from it")
     s = commands.add_parser("seed", parents=[common],
@@ -80,6 +90,16 @@ def main(argv: list[str] | None = None) -> int:
                 reporter.warn("fetch failed; building from the last good snapshot")
             output = args.output.resolve() if args.output else None
             build(project, reporter, output, drafts=args.drafts, strict=args.strict)
+        elif args.command == "check":
+            problems = check(project, reporter, args.output.resolve() if args.output else None,
+                             external=args.external, stale=not args.offline,
+                             browser=False if args.no_browser else None)
+            for problem in problems:
+                print(f"{problem.kind}: {problem}" + (f"\n  {problem.hint}" if problem.hint
+                                                      else ""), file=sys.stderr)
+            if problems:
+                print(f"{len(problems)} problem(s): not fit to publish.", file=sys.stderr)
+                return EXIT_INPUT
         elif args.command == "serve":
             serve(project, reporter, args.host, args.port)
         elif args.command == "new":

@@ -16,7 +16,7 @@ def _updated(site: Site) -> str:
 
 
 def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
-    paths = ["/", "/about/", "/archive/", "/tags/", "/search/"]
+    paths = ["/", "/archive/", "/tags/", "/search/"]
     paths += [brief.url for brief in site.briefs]
     paths += [page.url for page in site.pages if page.url not in paths]
     paths += [f"/tags/{slug}/" for slug in by_tag(site)]
