@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.charts import Renderer, vega_bundle
+from site_builder.charts import VL_CONVERT_VERSION, Renderer, vega_bundle
 from site_builder.config import Project, load_config
 from site_builder.content import Document, FrontMatter, parse_document
 from site_builder.data.snapshot import Snapshot
@@ -69,9 +69,11 @@ def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list
 
 
 def build_key(project: Project, drafts: bool) -> str:
-    """What every page depends on: templates, settings, site_builder's code, drafts shown."""
+    """What every page depends on: templates, settings, site_builder's code and the chart
+    engine (it names the script bundle pages load), and whether drafts are shown."""
     settings = project.site_toml.read_bytes() if project.site_toml.exists() else b""
-    return tree_digest(project.templates, CODE, extra=settings + bytes([drafts]))
+    engine = f"{VL_CONVERT_VERSION}".encode()
+    return tree_digest(project.templates, CODE, extra=settings + engine + bytes([drafts]))
 
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
@@ -135,18 +137,18 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
             svg = renderer.svg(chart)
             rendered[key] = RenderedChart(svg, renderer.png(chart, svg))
     with reporter.stage("render"):
-        env = template_environment(project.templates, site)
+        charted = any(name.endswith(".vl.json") for r in records.values() for name in r.files)
+        charted = charted or any(page.charts for page in pages.values())
+        bundle = {"vega-embed.js": vega_bundle(project.cache)} if charted else {}
+        files, paths = assets(project.templates, bundle)
+        env = template_environment(project.templates, site, paths)
         cards = CardRenderer(project.cache)
-        files: dict[str, bytes] = {}
         for relative, page in pages.items():
             page_files = render_page(site, env, page, rendered, cards)
             files |= page_files
             records[relative] = _record(hashes_of[relative], page, page_files, snapshot,
                                         modules)
         files |= render_listings(site, env) | render_feeds(site, env) | site_card(site, cards)
-        files |= assets(project.templates)
-        if any(name.endswith(".vl.json") for r in records.values() for name in r.files):
-            files["assets/vega-embed.js"] = vega_bundle(project.cache)
     with reporter.stage("write"):
         hashes = {path: digest(data) for path, data in files.items()}
         for record in records.values():
@@ -182,6 +184,7 @@ def _record(source_hash: str, page: Page, files: dict[str, bytes], snapshot: Sna
 
 
 def _clashing_urls(entries: dict[str, Entry]) -> list[SiteError]:
+    """Two pages at one address, or an old address (alias) that a live page now uses."""
     seen: dict[str, str] = {}
     errors = []
     for relative, entry in sorted(entries.items()):
@@ -190,4 +193,11 @@ def _clashing_urls(entries: dict[str, Entry]) -> list[SiteError]:
                                     Path(relative),
                                     hint=f"The other is {seen[entry.url]}; give one a `slug:`."))
         seen[entry.url] = relative
+    for relative, entry in sorted(entries.items()):
+        for alias in entry.aliases:
+            if alias in seen:
+                errors.append(SiteError(
+                    f"alias {alias} is the address of {seen[alias]}", Path(relative),
+                    hint="A redirect cannot stand where a page is; remove the alias."))
+            seen.setdefault(alias, relative)
     return errors

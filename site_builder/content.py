@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -38,6 +38,7 @@ class FrontMatter(BaseModel):
     authors: tuple[str, ...] = ()
     headline: Highlight | None = None
     highlights: tuple[Highlight, ...] = ()
+    aliases: tuple[Annotated[str, Field(pattern=r"^/[^\s]*/$")], ...] = ()  # old addresses
 
 
 class PageMatter(BaseModel):
@@ -61,6 +62,8 @@ HINTS = {
     "authors": "List names in brackets: `authors: [Jane Doe]`.",
     "headline": "Give a label and an expression: `headline: {label: ..., value: usd(...)}`.",
     "highlights": "List items with a label and an expression each (README, 'Highlights').",
+    "aliases": "List the brief's old addresses, each between slashes: "
+               "`aliases: [/briefs/old-name/]`.",
 }
 
 

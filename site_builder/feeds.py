@@ -28,4 +28,6 @@ def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
                                                                   for p in paths]),
         "robots.txt": (f"User-agent: *\nAllow: /\n\n"
                        f"Sitemap: {site.absolute('/sitemap.xml')}\n").encode(),
+        "_redirects": "".join(f"{alias} {brief.url} 301\n" for brief in site.briefs
+                              for alias in sorted(brief.aliases)).encode(),
     }

@@ -112,6 +112,22 @@ class Rules:
         return None
 
 
+def redirects_file(text: str) -> tuple[Redirect, ...]:
+    """Rules of a ``_redirects`` file in the published folder: ``FROM TO [STATUS][!]`` lines.
+
+    Netlify applies them before the ``[[redirects]]`` of ``netlify.toml``; the build writes
+    one for briefs' old addresses (their ``aliases``).
+    """
+    rules = []
+    for line in text.splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) < 2:
+            continue
+        status = parts[2] if len(parts) > 2 else "301"
+        rules.append(Redirect(parts[0], parts[1], int(status.rstrip("!")), status.endswith("!")))
+    return tuple(rules)
+
+
 def load_rules(path: Path) -> Rules:
     """Read ``netlify.toml``; a missing file means no rules. Mistakes raise :class:`SiteError`."""
     try:

@@ -55,6 +55,7 @@ class Entry:
     headline: tuple[str, str] | None = None  # (label, figure HTML)
     thumb: str = ""  # id of the chart shown on cards
     draft: bool = False
+    aliases: tuple[str, ...] = ()  # old addresses that redirect here
 
     @property
     def is_brief(self) -> bool:
@@ -67,6 +68,7 @@ class Entry:
     def from_json(cls, data: dict[str, Any]) -> Entry:
         headline = data.get("headline")
         return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
+                      "aliases": tuple(data["aliases"]),
                       "headline": tuple(headline) if headline else None})
 
 
@@ -76,7 +78,7 @@ def entry_for(page: Page) -> Entry:
         return Entry("brief", page.url, meta.title, meta.summary, meta.date.isoformat(),
                      meta.updated.isoformat() if meta.updated else "", meta.tags,
                      meta.authors, page.headline, page.charts[0].id if page.charts else "",
-                     meta.draft)
+                     meta.draft, meta.aliases)
     return Entry("page", page.url, meta.title, meta.summary)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,14 @@ class RenderedChart:
     png: bytes
 
 
-def template_environment(templates: Path, site: Site) -> Environment:
+def template_environment(templates: Path, site: Site, asset_paths: dict[str, str]
+                         ) -> Environment:
+    def asset(name: str) -> str:
+        if name not in asset_paths:
+            raise SiteError(f"no asset named {name!r}", templates / "assets",
+                            hint=f"Assets: {', '.join(sorted(asset_paths))}.")
+        return asset_paths[name]
+
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=True)
@@ -34,6 +42,7 @@ def template_environment(templates: Path, site: Site) -> Environment:
     env.filters["tojson_ld"] = _json_ld
     env.filters["longdate"] = _long_date
     env.globals["site"] = site.config
+    env.globals["asset"] = asset
     env.globals["license_url"] = site.license_url
     return env
 
@@ -66,9 +75,23 @@ def render_template(env: Environment, name: str, **context: object) -> bytes:
                         hint="Fix the template; it is shared by every page.") from exc
 
 
-def assets(templates: Path) -> dict[str, bytes]:
-    """The stylesheet, scripts and icons, copied as they are."""
-    return {f"assets/{p.name}": p.read_bytes() for p in sorted((templates / "assets").iterdir())}
+def fingerprint(name: str, data: bytes) -> str:
+    """``site.css`` -> ``assets/site.3f2a9c1b.css``: a new name whenever the content changes,
+    so browsers and CDNs may keep every asset forever."""
+    stem, dot, ext = name.rpartition(".")
+    return f"assets/{stem}.{hashlib.sha256(data).hexdigest()[:8]}{dot}{ext}"
+
+
+def assets(templates: Path, extra: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The stylesheet, scripts and icons under fingerprinted names, and a map from each
+    plain name to its public path, for templates' ``asset()``."""
+    sources = {p.name: p.read_bytes() for p in sorted((templates / "assets").iterdir())}
+    files, paths = {}, {}
+    for name, data in {**sources, **extra}.items():
+        out = fingerprint(name, data)
+        files[out] = data
+        paths[name] = "/" + out
+    return files, paths
 
 
 def render_page(site: Site, env: Environment, page: Page,

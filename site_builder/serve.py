@@ -14,6 +14,7 @@ network you trust.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import mimetypes
@@ -33,7 +34,7 @@ from site_builder.build import BuildResult
 from site_builder.build import build as build_site
 from site_builder.config import Project
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.netlify import Rules, load_rules
+from site_builder.netlify import Rules, load_rules, redirects_file
 from site_builder.report import Reporter
 
 RELOAD_SCRIPT = "/__preview/reload.js"
@@ -289,6 +290,11 @@ class PreviewServer:
             errors.append(exc)
         try:
             self._build(self.project, self.reporter, self.output, drafts=True)
+            published = self.output / "_redirects"
+            if published.is_file():  # Netlify applies these before netlify.toml's own
+                file_rules = redirects_file(published.read_text(encoding="utf-8"))
+                self.rules = dataclasses.replace(
+                    self.rules, redirects=file_rules + self.rules.redirects)
         except BuildFailed as exc:
             errors += exc.errors
         except SiteError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import tomllib
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -28,8 +29,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 FLAGSHIP = "/briefs/us-trade-deficit-2024/"
+FLAGSHIP_TAG = "/tags/trade-deficit/"
+FLAGSHIP_YEAR = "/archive/2026/"
 CHART_COUNT = 5
+BASE_URL = tomllib.loads((REPO / "content" / "site.toml").read_text("utf-8"))["base_url"]
+CARD_SIZE = (1200, 630)
 ROOT_MARGIN = 200  # px: the IntersectionObserver rootMargin in assets/charts.js
+VEGA_BUNDLE = re.compile(r"/assets/vega-embed\.[0-9a-f]{8}\.js")  # fingerprinted name
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 ENHANCE_TIMEOUT = 20_000  # ms
@@ -201,7 +207,7 @@ def test_vega_is_fetched_only_when_a_chart_nears_the_viewport(browser, server, c
     first = page.locator("figure.chart").first
     first_id = first.get_attribute("id")
     assert page_top(page, "figure.chart") > height + ROOT_MARGIN
-    vega = [u for u in requests if urlsplit(u).path == "/assets/vega-embed.js"]
+    vega = [u for u in requests if VEGA_BUNDLE.fullmatch(urlsplit(u).path)]
     assert vega == [], "vega-embed.js was fetched before any chart came near the viewport"
     assert not [u for u in requests if u.endswith(".vl.json")]
     assert first.get_attribute("data-enhanced") is None
@@ -209,7 +215,7 @@ def test_vega_is_fetched_only_when_a_chart_nears_the_viewport(browser, server, c
     first.scroll_into_view_if_needed()
     page.locator(f'#{first_id}[data-enhanced="yes"]').wait_for(state="attached",
                                                                timeout=ENHANCE_TIMEOUT)
-    vega = [u for u in requests if urlsplit(u).path == "/assets/vega-embed.js"]
+    vega = [u for u in requests if VEGA_BUNDLE.fullmatch(urlsplit(u).path)]
     assert len(vega) == 1, vega
     assert any(urlsplit(u).path == f"{FLAGSHIP}{first_id.removeprefix('chart-')}.vl.json"
                for u in requests)
@@ -244,7 +250,7 @@ def test_no_request_leaves_the_machine(browser, server, contexts):
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
 
-    assert any(urlsplit(u).path == "/assets/vega-embed.js" for u in requests)
+    assert any(VEGA_BUNDLE.fullmatch(urlsplit(u).path) for u in requests)
     # data: and blob: URLs are made inside the page and never touch the network.
     network = [u for u in requests if urlsplit(u).scheme not in ("data", "blob")]
     elsewhere = [u for u in network if urlsplit(u).hostname != "127.0.0.1"]
@@ -405,3 +411,220 @@ def test_screenshot(browser, server, contexts, name):
     assert len(data) > 20_000, f"{name} is only {len(data)} bytes"
     width = int.from_bytes(data[16:20], "big")
     assert width == shot["viewport"]["width"], width
+
+
+# --------------------------------------------------------------------------- 9. axe-core
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}}).then(r => ({
+    passes: r.passes.map(p => p.id),
+    violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        helpUrl: v.helpUrl, nodes: v.nodes.map(n => ({target: n.target.join(" "),
+                                                      html: n.html,
+                                                      summary: n.failureSummary}))})),
+}))"""
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    """axe-core as shipped inside the axe-playwright-python package."""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
+
+
+def axe_violations(page: Page, axe_script: str) -> list[dict[str, Any]]:
+    page.add_script_tag(content=axe_script)
+    result = page.evaluate(AXE_RUN, AXE_TAGS)
+    # Not a blind audit: the rules that matter most on these pages did look at something.
+    for rule in ("color-contrast", "document-title", "html-has-lang", "link-name"):
+        assert rule in result["passes"] or any(v["id"] == rule for v in result["violations"]), (
+            f"axe never applied {rule}")
+    return result["violations"]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} <{v['helpUrl']}>")
+        for node in v["nodes"]:
+            summary = " ".join(node["summary"].split())
+            lines.append(f"    {node['target']}: {summary}\n      {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+def open_all_details(page: Page) -> None:
+    """Readers open the data tables and citations: audit them open."""
+    count = page.evaluate(
+        "() => { const d = [...document.querySelectorAll('details')];"
+        " d.forEach(e => { e.open = true; }); return d.length; }")
+    assert count == 2 * CHART_COUNT
+
+
+def enhanced_brief(page: Page, server: str) -> None:
+    page.goto(server + FLAGSHIP)
+    scroll_through(page)
+    open_all_details(page)
+
+
+def brief_without_javascript(page: Page, server: str) -> None:
+    """The brief as a reader without JavaScript gets it.
+
+    With JavaScript switched off Chromium runs no timers, so axe (which needs them) cannot
+    run. Instead the page's scripts are refused at the network: this page has no inline
+    script but its JSON-LD and no <noscript>, so what is left is exactly the no-JavaScript
+    page, and axe is then added by hand.
+    """
+    page.route("**/*", lambda route: route.abort() if route.request.resource_type == "script"
+               else route.continue_())
+    page.goto(server + FLAGSHIP)
+    page.unroute("**/*")
+    assert page.evaluate("""() => ({
+        inline: [...document.scripts].filter(
+            s => !s.src && s.type !== 'application/ld+json').length,
+        noscript: document.querySelectorAll('noscript').length,
+        enhanced: document.querySelectorAll('figure.chart[data-enhanced]').length,
+    })""") == {"inline": 0, "noscript": 0, "enhanced": 0}
+    open_all_details(page)
+
+
+def search_ready(page: Page, server: str) -> None:
+    page.goto(server + "/search/")
+    page.locator(".pagefind-ui__search-input").wait_for(state="visible")
+
+
+def search_results(page: Page, server: str) -> None:
+    search_ready(page, server)
+    page.locator(".pagefind-ui__search-input").press_sequentially("pharmaceutical")
+    page.locator(".pagefind-ui__result").first.wait_for(state="visible")
+
+
+def plain(path: str) -> Any:
+    def load(page: Page, server: str) -> None:
+        page.goto(server + path)
+    return load
+
+
+AXE_PAGES = {
+    "index": plain("/"),
+    "brief-enhanced": enhanced_brief,
+    "brief-no-js": brief_without_javascript,
+    "about": plain("/about/"),
+    "topics": plain("/tags/"),
+    "topic": plain(FLAGSHIP_TAG),
+    "archive": plain("/archive/"),
+    "year": plain(FLAGSHIP_YEAR),
+    "search": search_ready,
+    "search-results": search_results,
+    "404": plain("/404.html"),
+}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", list(AXE_PAGES))
+def test_axe_finds_no_wcag_violations(browser, server, contexts, axe_script, name, scheme):
+    page = open_page(browser, contexts, color_scheme=scheme)
+    AXE_PAGES[name](page, server)
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (
+        scheme == "dark")
+    violations = axe_violations(page, axe_script)
+    assert violations == [], f"{name} ({scheme}):\n{describe(violations)}"
+
+
+# --------------------------------------------------------------------------- 10. search
+
+def test_search_finds_the_flagship_first(browser, server, contexts):
+    page = open_page(browser, contexts)
+    search_results(page, server)
+
+    first = page.locator(".pagefind-ui__result").first
+    link = first.locator("a.pagefind-ui__result-link").first
+    href = link.get_attribute("href") or ""
+    assert urlsplit(href).path == FLAGSHIP, href
+    title = link.inner_text().strip()
+    excerpt = first.locator(".pagefind-ui__result-excerpt").first.inner_text()
+    assert "pharmaceutical" in excerpt.lower(), excerpt
+
+    link.click()
+    page.wait_for_url(server + FLAGSHIP)
+    assert page.locator("h1").inner_text().strip() == title
+    assert "pharmaceutical" in page.locator("article.brief").inner_text()
+
+
+# --------------------------------------------------------------------------- 11. listings
+
+def wait_until_loaded(page: Page, image: Any) -> None:
+    """Wait for an image without the page's help (no timers run with JavaScript off)."""
+    for _ in range(100):
+        if image.evaluate("img => img.complete"):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{image.get_attribute('src')} never finished loading")
+
+
+@pytest.mark.parametrize("path", ["/", FLAGSHIP_TAG, FLAGSHIP_YEAR])
+def test_listing_cards_without_javascript(browser, server, contexts, path):
+    page = open_page(browser, contexts, java_script_enabled=False)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    page.goto(server + path)
+
+    cards = page.locator("ol.cards > li.card")
+    assert cards.count() >= 1
+    assert cards.filter(has=page.locator(f'h2 a[href="{FLAGSHIP}"]')).count() == 1
+    for card in cards.all():
+        title = card.locator("h2 a")
+        assert title.is_visible() and title.inner_text().strip()
+        figure = card.locator(".headline-figure .value a.figure")
+        assert figure.is_visible()
+        assert re.fullmatch(r"[−-]?\$[\d.,]+( trillion| billion| million)?",
+                            figure.inner_text().strip()), figure.inner_text()
+        assert card.locator(".headline-figure .label").inner_text().strip()
+
+        thumb = card.locator("img.card-thumb")
+        assert thumb.count() == 1
+        thumb.scroll_into_view_if_needed()
+        wait_until_loaded(page, thumb)
+        assert thumb.evaluate("img => img.naturalWidth") > 0, thumb.get_attribute("src")
+        assert thumb.is_visible()
+        box = thumb.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50, box
+    assert failed == []
+
+
+def test_archive_leads_to_every_year(browser, server, contexts):
+    page = open_page(browser, contexts, java_script_enabled=False)
+    page.goto(server + "/archive/")
+    years = page.locator("main ul.topic-list a")
+    assert years.count() >= 1
+    hrefs = [a.get_attribute("href") for a in years.all()]
+    assert FLAGSHIP_YEAR in hrefs
+    page.locator(f'main a[href="{FLAGSHIP_YEAR}"]').click()
+    page.wait_for_url(server + FLAGSHIP_YEAR)
+    assert page.locator(f'ol.cards h2 a[href="{FLAGSHIP}"]').is_visible()
+
+
+# --------------------------------------------------------------------------- 12. social card
+
+def test_social_card_is_1200_by_630(browser, server, contexts):
+    page = open_page(browser, contexts)
+    page.goto(server + FLAGSHIP)
+    og_image = page.locator('meta[property="og:image"]').get_attribute("content") or ""
+    parts, base = urlsplit(og_image), urlsplit(BASE_URL)
+    assert (parts.scheme, parts.netloc) == (base.scheme, base.netloc), og_image
+    assert parts.path == FLAGSHIP + "card.png"
+    declared = [page.locator(f'meta[property="og:image:{d}"]').get_attribute("content")
+                for d in ("width", "height")]
+    assert declared == [str(n) for n in CARD_SIZE]
+
+    response = page.goto(server + parts.path)
+    assert response is not None and response.status == 200
+    assert response.headers["content-type"] == "image/png"
+    data = response.body()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    header = (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+    assert header == CARD_SIZE
+    shown = page.evaluate("() => [document.images[0].naturalWidth,"
+                          " document.images[0].naturalHeight]")
+    assert tuple(shown) == CARD_SIZE

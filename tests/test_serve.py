@@ -163,7 +163,8 @@ def test_a_brief_comes_with_the_reload_script_and_netlify_headers(
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "EventSource" in script.text and "textContent" in script.text
     assert "innerHTML" not in script.text
-    css = get(preview, "/assets/site.css")
+    css = get(preview, "/" + str(next(preview.output.glob("assets/site.*.css"))
+                                 .relative_to(preview.output)))
     assert (css.status_code, css.headers["Content-Type"]) == (200, "text/css; charset=utf-8")
     assert "__preview" not in css.text
     head = requests.head(preview.url + "briefs/deficit/", timeout=5)
@@ -217,7 +218,9 @@ def test_nothing_outside_the_site_folder_is_served(
 
 def test_content_types(site: tuple[TinyProject, PreviewServer]) -> None:
     _, preview = site
-    expected = {"/assets/favicon.svg": "image/svg+xml", "/feed.xml": "application/xml",
+    icon = next(preview.output.glob("assets/favicon.*.svg"))
+    favicon = "/" + str(icon.relative_to(preview.output))
+    expected = {favicon: "image/svg+xml", "/feed.xml": "application/xml",
                 "/briefs/deficit/card.png": "image/png", "/pagefind/pagefind.js":
                 "text/javascript", "/pagefind/pagefind-entry.json": "application/json"}
     for path, kind in expected.items():

@@ -3,15 +3,16 @@
 // chart, so it never delays the first paint and costs nothing to readers who never scroll.
 (function () {
   "use strict";
+  var bundle = document.currentScript && document.currentScript.dataset.vega;
   var charts = Array.prototype.slice.call(document.querySelectorAll("figure.chart[data-spec]"));
-  if (!charts.length || !window.fetch) return;
+  if (!charts.length || !window.fetch || !bundle) return;
   var loading = null;
 
   function loadVega() {
     if (!loading) {
       loading = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = "/assets/vega-embed.js";
+        script.src = bundle;
         script.onload = function () { resolve(window.vegaEmbed); };
         script.onerror = reject;
         document.head.appendChild(script);
@@ -32,7 +33,10 @@
         spec.autosize = { type: "fit", contains: "padding" };
         var live = document.createElement("div");
         live.setAttribute("aria-hidden", "true");
-        return parts[0](live, spec, { actions: false, renderer: "svg" }).then(function () {
+        // defaultStyle false: no injected <style>, so a strict Content-Security-Policy holds.
+        var options = { actions: false, renderer: "svg", defaultStyle: false,
+                        tooltip: { disableDefaultStyle: true } };
+        return parts[0](live, spec, options).then(function () {
           // Keep the accessible static SVG for assistive technology; show the live one.
           staticSvg.classList.add("replaced");
           plot.appendChild(live);
