@@ -17,7 +17,6 @@ import json
 import re
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from lxml import etree
 
 from site_builder.atomic import write_file
 from site_builder.build import build
+from site_builder.calendar import latest, load_calendar
 from site_builder.config import Project, load_config
 from site_builder.content import Document, FrontMatter, parse_document
 from site_builder.data.declarations import load_declarations
@@ -485,43 +485,6 @@ def check_sitemap(site: BuiltSite) -> list[Problem]:
 
 # --------------------------------------------------------------------------- 5. stale briefs
 
-@dataclass(frozen=True)
-class Release:
-    date: dt.date
-    covers: str  # the reference month, YYYY-MM
-
-
-def read_calendar(path: Path) -> list[Release]:
-    """``content/data/releases.toml``: ``[[release]]`` tables of ``date`` and ``covers``."""
-    text = path.read_text("utf-8")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SiteError(f"not valid TOML: {exc}", path) from exc
-    hint = 'Each [[release]] has date = 2026-11-05 and covers = "2026-09" (and may have name).'
-    if set(raw) - {"release"} or not isinstance(raw.get("release", []), list):
-        raise SiteError("the calendar holds only [[release]] tables", path, hint=hint)
-    headers = [n for n, line in enumerate(text.splitlines(), start=1)
-               if line.strip().startswith("[[release]]")]
-    releases = []
-    for number, table in enumerate(raw.get("release", [])):
-        table = table if isinstance(table, dict) else {"release": table}
-        line = headers[number] if number < len(headers) else None
-        unknown = sorted(set(table) - {"date", "covers", "name"})
-        date, covers = table.get("date"), table.get("covers")
-        if unknown:
-            problem = f"unknown key(s) {', '.join(unknown)}"
-        elif type(date) is not dt.date:
-            problem = f"date must be a day, unquoted (got {date!r})"
-        elif not (isinstance(covers, str) and re.fullmatch(r"\d{4}-\d{2}", covers)):
-            problem = f"covers must be a month, \"YYYY-MM\" (got {covers!r})"
-        else:
-            releases.append(Release(date, covers))
-            continue
-        raise SiteError(f"release {number + 1}: {problem}", path, line, hint)
-    return releases
-
-
 def check_stale(project: Project, today: dt.date, reporter: Reporter) -> list[Problem]:
     """A brief whose live monthly data end before the month the newest release covers."""
     calendar = project.content / "data" / "releases.toml"
@@ -529,10 +492,9 @@ def check_stale(project: Project, today: dt.date, reporter: Reporter) -> list[Pr
         reporter.info(f"No release calendar at {_relative(calendar, project.root)}: "
                       "skipped the check for briefs behind the newest release.")
         return []
-    out = [r for r in read_calendar(calendar) if r.date <= today]
-    if not out:
+    newest = latest(load_calendar(calendar), today)
+    if newest is None:
         return []
-    newest = max(out, key=lambda r: r.date)
     declarations = load_declarations(project.declarations)
     live = {name for name, d in declarations.items()
             if d.fetch and d.fetch.vintage is None and d.fetch.end is None}

@@ -39,6 +39,7 @@ class FrontMatter(BaseModel):
     headline: Highlight | None = None
     highlights: tuple[Highlight, ...] = ()
     aliases: tuple[Annotated[str, Field(pattern=r"^/[^\s]*/$")], ...] = ()  # old addresses
+    as_of: dt.date | None = None  # show the data as they stood on this date
 
 
 class PageMatter(BaseModel):
@@ -62,6 +63,7 @@ HINTS = {
     "authors": "List names in brackets: `authors: [Jane Doe]`.",
     "headline": "Give a label and an expression: `headline: {label: ..., value: usd(...)}`.",
     "highlights": "List items with a label and an expression each (README, 'Highlights').",
+    "as_of": "Write the date the data should be shown as of, YYYY-MM-DD: `as_of: 2026-05-10`.",
     "aliases": "List the brief's old addresses, each between slashes: "
                "`aliases: [/briefs/old-name/]`.",
 }
@@ -147,7 +149,7 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     if kind == "missing":
         return f"missing required key {'.'.join(map(str, loc))!r}", HINTS.get(key, "")
     where = ".".join(str(p) for p in loc)
-    if key in ("date", "updated"):
+    if key in ("date", "updated", "as_of"):
         return f"{where}: {got!r} is not a date", HINTS[key]
     if key == "draft":
         return f"draft: {got!r} is not true or false", HINTS["draft"]

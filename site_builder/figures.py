@@ -37,6 +37,13 @@ class Figure:
     period: str | None
     sources: tuple[Source, ...]
     what: str
+    #: In a brief pinned to a past vintage: the same figure computed from current data.
+    current: float | None = None
+
+    @property
+    def now(self) -> float:
+        """The current value: :attr:`current` where pinned, else the value itself."""
+        return self.value if self.current is None else self.current
 
     def _check(self, other: Figure, op: str) -> None:
         if self.kind != other.kind:
@@ -50,9 +57,13 @@ class Figure:
                 self._check(other, op)
             period = self.period if self.period == other.period else None
             sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
+            pinned = self.current is not None or other.current is not None
             return Figure(fn(self.value, other.value), kind or self.kind, period, sources,
-                          f"({self.what} {op} {other.what})")
-        return replace(self, value=fn(self.value, float(other)), what=f"({self.what} {op} {other})")
+                          f"({self.what} {op} {other.what})",
+                          fn(self.now, other.now) if pinned else None)
+        current = None if self.current is None else fn(self.current, float(other))
+        return replace(self, value=fn(self.value, float(other)), current=current,
+                       what=f"({self.what} {op} {other})")
 
     def __add__(self, other: Figure | float) -> Figure:
         return self._combine(other, "+", lambda a, b: a + b)
@@ -72,10 +83,12 @@ class Figure:
         return self._combine(other, "/", lambda a, b: a / b)
 
     def __neg__(self) -> Figure:
-        return replace(self, value=-self.value, what=f"-{self.what}")
+        current = None if self.current is None else -self.current
+        return replace(self, value=-self.value, current=current, what=f"-{self.what}")
 
     def __abs__(self) -> Figure:
-        return replace(self, value=abs(self.value), what=f"abs({self.what})")
+        current = None if self.current is None else abs(self.current)
+        return replace(self, value=abs(self.value), current=current, what=f"abs({self.what})")
 
     def __lt__(self, other: Figure) -> bool:
         self._check(other, "compare")
@@ -116,6 +129,8 @@ class Series:
     kind: str
     sources: tuple[Source, ...]
     what: str
+    #: In a brief pinned to a past vintage: the same series in current data.
+    current: Series | None = None
 
     @property
     def monthly(self) -> bool:
@@ -123,6 +138,19 @@ class Series:
 
     def _figure(self, value: float, period: str | None, what: str) -> Figure:
         return Figure(float(value), self.kind, period, self.sources, what)
+
+    def _then(self, fig: Figure, same: Callable[[Series], Figure]) -> Figure:
+        """``fig`` with its current value, where the series is pinned to a vintage."""
+        if self.current is None:
+            return fig
+        try:
+            now = same(self.current).value
+        except SiteError:  # the period is gone from current data: nothing to compare
+            return fig
+        return replace(fig, current=now)
+
+    def _also(self, result: Series, same: Callable[[Series], Series]) -> Series:
+        return result if self.current is None else replace(result, current=same(self.current))
 
     def at(self, period: object) -> Figure:
         """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
@@ -134,7 +162,8 @@ class Series:
         value = self.values[key]
         if pd.isna(value):
             raise SiteError(f"{self.what} has no value for {key}: the source gives none")
-        return self._figure(value, key, f"{self.what} at {key}")
+        return self._then(self._figure(value, key, f"{self.what} at {key}"),
+                          lambda s: s.at(key))
 
     def annual(self) -> Series:
         """Calendar-year totals of a monthly series, complete years only."""
@@ -143,7 +172,8 @@ class Series:
         years = self.values.groupby(self.values.index.str[:4])
         complete = years.count() == 12
         sums = years.sum(min_count=12)[complete]
-        return Series(sums, self.kind, self.sources, f"{self.what}, annual totals")
+        return self._also(Series(sums, self.kind, self.sources, f"{self.what}, annual totals"),
+                          Series.annual)
 
     def year(self, year: object) -> Figure:
         """A calendar-year total (the value itself for annual data); the year must be complete."""
@@ -155,13 +185,16 @@ class Series:
             raise SiteError(
                 f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
                 hint="Use a complete year, or .at(period) for one month.")
-        return self._figure(months.sum(), key, f"{self.what}, {key} total")
+        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total"),
+                          lambda s: s.year(key))
 
     def latest(self) -> Figure:
         valid = self.values.dropna()
         if valid.empty:
             raise SiteError(f"{self.what} holds no values")
-        return self._figure(valid.iloc[-1], str(valid.index[-1]), f"{self.what}, latest")
+        period = str(valid.index[-1])
+        return self._then(self._figure(valid.iloc[-1], period, f"{self.what}, latest"),
+                          lambda s: s.at(period))
 
     def between(self, start: object = None, end: object = None) -> Series:
         """The part of the series from ``start`` to ``end``, both included.
@@ -169,7 +202,8 @@ class Series:
         A year bound covers its months: ``between(2023, 2023)`` keeps all of 2023.
         """
         mask = within(pd.Index(self.values.index), start, end)
-        return replace(self, values=self.values[mask])
+        return self._also(replace(self, values=self.values[mask], current=None),
+                          lambda s: s.between(start, end))
 
     def average(self, end: object, months: int = 3) -> Figure:
         """The mean of ``months`` periods ending at ``end``, like the release's 3-month average."""
@@ -178,10 +212,12 @@ class Series:
         if len(upto) < months or upto.index[-1] != key:
             raise SiteError(f"{self.what}: not {months} periods of data up to {key}")
         what = f"{self.what}, {months}-period average to {key}"
-        return self._figure(upto.iloc[-months:].mean(), key, what)
+        return self._then(self._figure(upto.iloc[-months:].mean(), key, what),
+                          lambda s: s.average(key, months))
 
     def __neg__(self) -> Series:
-        return replace(self, values=-self.values, what=f"-{self.what}")
+        return self._also(replace(self, values=-self.values, what=f"-{self.what}", current=None),
+                          lambda s: -s)
 
     def _join(self, other: Series, op: str, fn: Callable[[pd.Series, pd.Series], pd.Series]
               ) -> Series:
@@ -189,7 +225,11 @@ class Series:
             raise SiteError(f"cannot {op} {self.what} and {other.what}: different units")
         left, right = self.values.align(other.values, join="inner")
         sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
-        return Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})")
+        joined = Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})")
+        if self.current is None and other.current is None:
+            return joined
+        now = (self.current or self)._join(other.current or other, op, fn)
+        return replace(joined, current=now)
 
     def __sub__(self, other: Series) -> Series:
         return self._join(other, "-", lambda a, b: a - b)
@@ -209,7 +249,9 @@ def pct_change(new: Figure, old: Figure) -> Figure:
         raise SiteError(f"a percent change from {old.what} to {new.what} is not meaningful: "
                         "the values are zero or of opposite sign")
     ratio = new / old
-    return replace(ratio, value=ratio.value - 1, what=f"percent change of {new.what}")
+    current = None if ratio.current is None else ratio.current - 1
+    return replace(ratio, value=ratio.value - 1, current=current,
+                   what=f"percent change of {new.what}")
 
 
 def share(part: Figure, whole: Figure) -> Figure:

@@ -6,8 +6,10 @@ dependencies) and every source it cites, in order, for the page's sources sectio
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
 @dataclass
 class PageScope:
     snapshot: Snapshot
+    as_of: dt.date | None = None  # a brief pinned to the data as they stood on this date
     datasets: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
@@ -100,8 +103,37 @@ class PageScope:
         """``series("bop_monthly", series_id="BOPGTB")``: one value per period.
 
         ``column`` reads another numeric column: one ending in ``_pct`` holds percentages
-        (read as ratios), any other is in the dataset's units.
+        (read as ratios), any other is in the dataset's units. In a brief pinned with
+        ``as_of``, a dataset with vintages is read as it stood then, with its current values
+        alongside for "since revised" notes.
         """
+        chosen = self.vintage(name)
+        if chosen == name:
+            return self._series(name, column, filters)
+        pinned = self._series(chosen, column, filters)
+        live = self._series(name, column, filters)
+        return replace(pinned, current=live, sources=pinned.sources + live.sources)
+
+    def vintage(self, name: str) -> str:
+        """The dataset holding ``name`` as it stood on the brief's ``as_of`` date."""
+        if self.as_of is None:
+            return name
+        metas = self.snapshot.metas
+        if name not in metas:
+            self.snapshot.meta(name)  # raises the "no dataset named" error
+        stood = {n: m.as_of or m.retrieved[:10] for n, m in metas.items()
+                 if n == name or m.vintage_of == name}
+        if len(stood) == 1:
+            return name  # no past vintages: the data are what they are
+        valid = {n: day for n, day in stood.items() if day <= self.as_of.isoformat()}
+        if not valid:
+            raise SiteError(
+                f"the snapshot holds no vintage of {name!r} as of {self.as_of.isoformat()}",
+                hint="Vintages: " + ", ".join(f"{n} ({d})" for n, d in sorted(stood.items(),
+                                                                          key=lambda i: i[1])))
+        return max(valid, key=lambda n: valid[n])
+
+    def _series(self, name: str, column: str, filters: dict[str, Any]) -> Series:
         dataset, frame = self.rows(name, filters)
         if frame["period"].duplicated().any():
             varying = [c for c in dataset.meta.dimensions if frame[c].nunique() > 1]
@@ -164,13 +196,17 @@ class PageScope:
                 self.sources.append(extra)
         return self.sources.index(first) + 1
 
-    def _linked(self, fig: Figure, text: str) -> Markup:
+    def _linked(self, fig: Figure, text: str, now: str | None = None) -> Markup:
+        """The figure, linked to its source; ``now``: its current value, where revised."""
         number = self.cite(fig)
         titles = "; ".join(f"{s.publisher}{', ' + s.series if s.series else ''} ({s.vintage})"
                            for s in fig.sources)
         html = Markup('<a class="figure" href="#source-{n}" title="{t}">'
                       '<data value="{v}">{x}</data></a>').format(
             n=number, t=titles, v=repr(fig.value), x=text)
+        if now is not None:
+            html += Markup(' <span class="revised">(since revised to <data value="{v}">{x}'
+                           '</data>)</span>').format(v=repr(fig.now), x=now)
         self.figures.append(str(html))
         return Markup(FIGURE_SLOT.format(len(self.figures) - 1))
 
@@ -179,23 +215,43 @@ class PageScope:
         return FIGURE_SLOT_PATTERN.sub(lambda m: self.figures[int(m.group(1))], html)
 
     # -- formatting ---------------------------------------------------------------------
-    def usd(self, fig: Figure, digits: int | None = None, unit: str | None = None) -> Markup:
-        """``$918.4 billion``; money figures only."""
-        _expect_kind(fig, "usd", "usd")
-        return self._linked(fig, formatting.money(fig.value, digits, unit))
+    def _shown(self, fig: Figure, current: Figure | None, show: Callable[[float], str]
+               ) -> Markup:
+        """The figure as text, and "since revised to ..." where the current value reads
+        differently: from a pinned vintage, or given as ``current``."""
+        if current is not None:
+            _expect_kind(current, fig.kind, "current=")
+            fig = replace(fig, current=current.now,
+                          sources=fig.sources + tuple(s for s in current.sources
+                                                      if s not in fig.sources))
+        text = show(fig.value)
+        now = show(fig.current) if fig.current is not None else None
+        return self._linked(fig, text, now if now != text else None)
 
-    def pct(self, fig: Figure, digits: int = 1) -> Markup:
+    def usd(self, fig: Figure, digits: int | None = None, unit: str | None = None,
+            current: Figure | None = None) -> Markup:
+        """``$918.4 billion``; money figures only. ``current``: the value now, for a note."""
+        _expect_kind(fig, "usd", "usd")
+        return self._shown(fig, current, lambda v: formatting.money(v, digits, unit))
+
+    def pct(self, fig: Figure, digits: int = 1, current: Figure | None = None) -> Markup:
         """``6.6%``; ratios only (from pct_change or share)."""
         _expect_kind(fig, "ratio", "pct")
-        return self._linked(fig, formatting.percent(fig.value, digits))
+        return self._shown(fig, current, lambda v: formatting.percent(v, digits))
 
-    def signed(self, fig: Figure, digits: int | None = None, unit: str | None = None) -> Markup:
+    def signed(self, fig: Figure, digits: int | None = None, unit: str | None = None,
+               current: Figure | None = None) -> Markup:
         """``+$133.5 billion`` or ``+17.0%``: a change with its sign."""
-        if fig.kind == "ratio":
-            text = formatting.percent(fig.value, 1 if digits is None else digits)
-        else:
-            text = formatting.money(fig.value, digits, unit)
-        return self._linked(fig, formatting.signed(text, fig.value))
+        _expect_kind(fig, fig.kind, "signed")
+
+        def show(value: float) -> str:
+            if fig.kind == "ratio":
+                text = formatting.percent(value, 1 if digits is None else digits)
+            else:
+                text = formatting.money(value, digits, unit)
+            return formatting.signed(text, value)
+
+        return self._shown(fig, current, show)
 
     def period(self, value: object) -> Markup:
         """``December 2024`` for ``2024-12``; accepts a figure or a period."""

@@ -80,6 +80,9 @@ class Declaration(_Strict):
     retrieved: dt.date
     provenance: str
     dimensions: tuple[str, ...] = ()
+    #: This dataset is a past vintage of another: ``vintage_of`` as it stood on ``as_of``.
+    vintage_of: str = ""
+    as_of: dt.date | None = None
     seed: Seed | None = None
     fetch: Fetch | None = None
 

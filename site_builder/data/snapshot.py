@@ -51,6 +51,8 @@ class DatasetMeta:
     dimensions: tuple[str, ...]
     sha256: str
     request: str = ""  # the API request(s) it was fetched with, keys redacted
+    vintage_of: str = ""  # a past vintage of this dataset...
+    as_of: str = ""  # ...as it stood on this date
 
     @property
     def unit_kind(self) -> str:

@@ -28,7 +28,8 @@ def describe(name: str, decl: Declaration, frame: pd.DataFrame, raw: bytes, *, v
         frequency=decl.frequency, url=decl.url, vintage=vintage, retrieved=retrieved,
         provenance=provenance, file=f"{name}.csv.gz", rows=len(frame),
         first=str(periods.min()), last=str(periods.max()), dimensions=decl.dimensions,
-        sha256=checksum(raw), request=request,
+        sha256=checksum(raw), request=request, vintage_of=decl.vintage_of,
+        as_of=decl.as_of.isoformat() if decl.as_of else "",
     )
 
 
