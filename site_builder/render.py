@@ -148,8 +148,9 @@ def article_ld(site: Site, page: Page) -> dict[str, object]:
         graph.append({
             "@type": "Dataset", "name": chart.title, "description": chart.description,
             "url": f"{url}#chart-{chart.id}", "license": site.license_url,
-            "creator": [{"@type": "Organization", "name": s.publisher} for s in chart.sources],
-            "isBasedOn": [s.url for s in chart.sources],
+            "creator": [{"@type": "Organization", "name": name}
+                        for name in dict.fromkeys(s.publisher for s in chart.sources)],
+            "isBasedOn": list(dict.fromkeys(s.url for s in chart.sources)),
             "distribution": {"@type": "DataDownload", "encodingFormat": "text/csv",
                              "contentUrl": f"{url}{chart.id}.csv"},
         })
