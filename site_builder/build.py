@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from site_builder.charts import VL_CONVERT_VERSION, Renderer, vega_bundle
 from site_builder.config import Project, load_config
@@ -14,6 +15,7 @@ from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.feeds import render_feeds
+from site_builder.generate import expand, row_key
 from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
 from site_builder.listings import render_listings
 from site_builder.pages import Entry, Page, entry_for, evaluate
@@ -43,23 +45,46 @@ class BuildResult:
 class Source:
     path: Path
     kind: str  # "brief" or "page"
-    relative: str
+    relative: str  # for a generated page: "TEMPLATE#SLUG"
     text: bytes
+    row: dict[str, Any] | None = None
+
+    @property
+    def digest(self) -> str:
+        return digest(self.text + (row_key(self.row) if self.row else b""))
+
+    def parse(self) -> Document:
+        text = self.text.decode("utf-8") if self.row else None
+        return parse_document(self.path, self.kind, text, self.row)
 
 
-def find_sources(project: Project) -> list[Source]:
+def find_sources(project: Project, snapshot: Snapshot) -> tuple[list[Source], list[SiteError]]:
+    """Every brief and page, with one per row of each generated template."""
     found = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
     found += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
-    return [Source(p, kind, str(p.relative_to(project.root)), p.read_bytes())
-            for p, kind in found]
+    sources = [Source(p, kind, str(p.relative_to(project.root)), p.read_bytes())
+               for p, kind in found]
+    errors = []
+    for template in sorted(project.generated.glob("*.md")):
+        relative = str(template.relative_to(project.root))
+        try:
+            rows = expand(template, template.read_text(encoding="utf-8"), project.content,
+                          snapshot)
+        except SiteError as exc:
+            errors.append(exc if exc.path else exc.located(template))
+            continue
+        sources += [Source(template, "brief", f"{relative}#{row['slug']}", text.encode(), row)
+                    for text, row in rows]
+    return sources, errors
 
 
 def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list[SiteError]]:
     """Parse every brief and page; collect all front-matter errors rather than stop at one."""
-    docs, errors = [], []
-    for source in find_sources(project):
+    sources, errors = find_sources(project, Snapshot(project.lockfile))
+    docs = []
+    for source in sources:
         try:
-            doc = parse_document(source.path, source.kind)
+            doc = source.parse()
         except SiteError as exc:
             errors.append(exc)
             continue
@@ -96,9 +121,10 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
         records: dict[str, PageRecord] = {}
         stale: list[Source] = []
-        for source in find_sources(project):
-            record = cache.reusable(source.relative, digest(source.text), snapshot.metas,
-                                    modules)
+        sources, problems = find_sources(project, snapshot)
+        errors += problems
+        for source in sources:
+            record = cache.reusable(source.relative, source.digest, snapshot.metas, modules)
             if record is not None:
                 records[source.relative] = record
             else:
@@ -111,17 +137,21 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     with reporter.stage("evaluate"):
         expressions = expression_environment()
         pages: dict[str, Page] = {}
-        hashes_of = {source.relative: digest(source.text) for source in stale}
+        hashes_of = {source.relative: source.digest for source in stale}
         for source in reporter.progress(stale, len(stale), "Evaluating"):
             try:
-                doc = parse_document(source.path, source.kind)
+                doc = source.parse()
                 if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts:
                     records[source.relative] = PageRecord(hashes_of[source.relative], {}, {},
                                                           None, {})
                     continue
                 pages[source.relative] = evaluate(doc, snapshot, expressions, project.charts)
             except SiteError as exc:
-                errors.append(exc if exc.path else exc.located(source.path))
+                exc = exc if exc.path else exc.located(source.path)
+                if source.row:  # say which generated page: the file is their template
+                    exc = SiteError(f"(page {source.row['slug']!r}) {exc.message}", exc.path,
+                                    exc.line, exc.hint)
+                errors.append(exc)
     entries = {rel: Entry.from_json(r.entry) for rel, r in records.items() if r.entry}
     entries |= {rel: entry_for(page) for rel, page in pages.items()}
     errors += _clashing_urls(entries)

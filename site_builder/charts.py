@@ -25,7 +25,9 @@ from site_builder.scope import PageScope
 OWN_KEYS = {"id", "title", "data", "where", "annual", "since", "until", "scale", "labels",
             "python", "note"}
 VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
-SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6}
+SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
+#: How each scale reads in a chart's table header.
+LABELS = {"percent": "Percent"}
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VL_CONVERT_VERSION = metadata.version("vl-convert-python")
 
@@ -77,7 +79,9 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
     scale_name = str(block.get("scale", "billions"))
     if scale_name not in SCALES:
         raise SiteError(f"scale {scale_name!r} unknown",
-                        hint="Use billions, millions or trillions.")
+                        hint="Use billions, millions, trillions or percent.")
+    if scale_name == "percent" and "python" not in block:
+        raise SiteError("scale: percent is for Python charts, which compute their own values")
     scope.touched.clear()
     scope.chart_sources.clear()
     if "python" in block:
@@ -95,7 +99,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         "data": {"values": json.loads(rows.to_json(orient="records"))},
         "config": theme.config(),
     }
-    value_label = f"USD {scale_name}"
+    value_label = LABELS.get(scale_name, f"USD {scale_name}")
     sources = tuple(scope.chart_sources) or tuple(scope.source(scope.dataset(n)) for n in used)
     description = describe(rows, spec, SCALES[scale_name])
     return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
@@ -228,7 +232,7 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
         return f"{len(rows)} data points."
 
     def money(v: float) -> str:
-        return formatting.money(v * scale)
+        return f"{formatting.number(v, 1)}%" if scale == 0 else formatting.money(v * scale)
 
     def name(v: object) -> str:
         return formatting.period(str(v)) if label == "period" else str(v)

@@ -45,6 +45,10 @@ class Project:
         return self.content / "pages"
 
     @property
+    def generated(self) -> Path:
+        return self.content / "generated"
+
+    @property
     def charts(self) -> Path:
         return self.content / "charts"
 

@@ -79,10 +79,13 @@ class Document:
     body: str
     body_line: int  # line number of the body's first line in the file
     lines: dict[str, int] = field(hash=False, compare=False)  # line of each front-matter key
+    row: dict[str, Any] | None = field(default=None, hash=False, compare=False)  # generated
 
     @property
     def slug(self) -> str:
-        return self.meta.slug or self.path.stem
+        if self.meta.slug:
+            return self.meta.slug
+        return str(self.row["slug"]) if self.row else self.path.stem
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
@@ -156,10 +159,12 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     return f"{where}: {error['msg'].lower()} (got {got!r})", HINTS.get(key, "")
 
 
-def parse_document(path: Path, kind: str) -> Document:
-    """Read one Markdown file and validate its front matter; raises :class:`SiteError`."""
+def parse_document(path: Path, kind: str, text: str | None = None,
+                   row: dict[str, Any] | None = None) -> Document:
+    """Read one Markdown file (or ``text`` made from it for a generated ``row``) and
+    validate its front matter; raises :class:`SiteError`."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except UnicodeDecodeError as exc:
         raise SiteError("the file is not UTF-8 text", path,
                         hint="Save it as UTF-8 in your editor.") from exc
@@ -173,7 +178,7 @@ def parse_document(path: Path, kind: str) -> Document:
         message, hint = _explain(dict(first), model)
         key = str(first["loc"][0]) if first["loc"] else ""
         raise SiteError(message, path, lines.get(key, 1), hint) from exc
-    return Document(path, kind, meta, body, body_line, lines)
+    return Document(path, kind, meta, body, body_line, lines, row)
 
 
 def _tuples(values: dict[str, Any]) -> dict[str, Any]:

@@ -196,6 +196,25 @@ class Series:
         return self._then(self._figure(valid.iloc[-1], period, f"{self.what}, latest"),
                           lambda s: s.at(period))
 
+    def first(self) -> Figure:
+        valid = self.values.dropna()
+        if valid.empty:
+            raise SiteError(f"{self.what} holds no values")
+        period = str(valid.index[0])
+        return self._then(self._figure(valid.iloc[0], period, f"{self.what}, first"),
+                          lambda s: s.at(period))
+
+    def total(self, start: object, end: object) -> Figure:
+        """The sum from ``start`` to ``end``, e.g. a year to date; every period must be there."""
+        part = self.between(start, end).values
+        expected = pd.period_range(str(part.index[0]), str(part.index[-1]),
+                                   freq="M" if self.monthly else "Y") if len(part) else []
+        if not len(part) or len(part.dropna()) != len(expected) or \
+                normalise_period(start) not in (str(part.index[0]), str(part.index[0])[:4]):
+            raise SiteError(f"{self.what}: periods missing between {start} and {end}")
+        what = f"{self.what}, total {start} to {end}"
+        return self._then(self._figure(part.sum(), None, what), lambda s: s.total(start, end))
+
     def between(self, start: object = None, end: object = None) -> Series:
         """The part of the series from ``start`` to ``end``, both included.
 

@@ -54,6 +54,12 @@ def period(key: str) -> str:
     return key
 
 
+def day(iso: str) -> str:
+    """``2026-03-12`` -> ``March 12, 2026``."""
+    year, month, date = (int(part) for part in iso[:10].split("-"))
+    return f"{calendar.month_name[month]} {date}, {year}"
+
+
 def number(value: float, digits: int = 0) -> str:
     sign = MINUS if value < 0 else ""
     return f"{sign}{abs(value):,.{digits}f}"

@@ -89,7 +89,8 @@ def url_for(doc: Document) -> str:
 def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, charts_dir: Path
              ) -> Page:
     """Compute every figure, claim and chart of ``doc``; raises SiteError with file and line."""
-    scope = PageScope(snapshot, doc.meta.as_of if isinstance(doc.meta, FrontMatter) else None)
+    scope = PageScope(snapshot, doc.meta.as_of if isinstance(doc.meta, FrontMatter) else None,
+                      doc.row)
     helpers = scope.helpers()
     text, blocks = prose.extract_charts(doc.body, doc.path, doc.body_line)
 

@@ -37,6 +37,7 @@ FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
 class PageScope:
     snapshot: Snapshot
     as_of: dt.date | None = None  # a brief pinned to the data as they stood on this date
+    row: dict[str, Any] | None = None  # a generated page's parameters
     datasets: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
@@ -135,6 +136,9 @@ class PageScope:
 
     def _series(self, name: str, column: str, filters: dict[str, Any]) -> Series:
         dataset, frame = self.rows(name, filters)
+        cited = self.source(dataset, frame, column)
+        if cited not in self.chart_sources:  # what a chart function read, for its source line
+            self.chart_sources.append(cited)
         if frame["period"].duplicated().any():
             varying = [c for c in dataset.meta.dimensions if frame[c].nunique() > 1]
             raise SiteError(
@@ -155,7 +159,7 @@ class PageScope:
         label = name + "".join(f", {k}={v}" for k, v in filters.items())
         if column != "value":
             label += f" ({column})"
-        return Series(values, kind, (self.source(dataset, frame, column),), label)
+        return Series(values, kind, (cited,), label)
 
     def value(self, name: str, period: object, column: str = "value", **filters: Any
               ) -> Figure:
@@ -184,6 +188,21 @@ class PageScope:
                          (source,), f"{name} {row[by]} {key}")
             out.append((label, fig))
         return out
+
+    def movers(self, name: str, period: object, previous: object, by: str,
+               **filters: Any) -> list[tuple[str, Figure]]:
+        """Changes from ``previous`` to ``period`` for each value of column ``by``, largest
+        first in size (``movers("partner_goods", "2025-12", "2025-11", by="partner",
+        flow="imports")``)."""
+        _, frame = self.rows(name, filters)
+        out = []
+        for label in sorted(frame[by].unique()):
+            one = self.series(name, **{**filters, by: label})
+            try:
+                out.append((label, change(one.at(period), one.at(previous))))
+            except SiteError:
+                continue  # a series without both periods cannot move
+        return sorted(out, key=lambda item: -abs(item[1].value))
 
     # -- citations ----------------------------------------------------------------------
     def cite(self, fig: Figure) -> int:
@@ -260,12 +279,22 @@ class PageScope:
             raise SiteError("this figure spans several periods; name the period instead")
         return Markup(escape(formatting.period(key)))
 
+    def day(self, iso: object) -> Markup:
+        """``March 12, 2026`` for ``2026-03-12``."""
+        try:
+            return Markup(escape(formatting.day(str(iso))))
+        except (ValueError, IndexError):
+            raise SiteError(f"day() needs a date written YYYY-MM-DD, got {iso!r}") from None
+
     def helpers(self) -> dict[str, Any]:
         """Every name a brief's expressions can use."""
         return {
+            "row": self.row or {},
             "series": self.series, "value": self.value, "ranking": self.ranking,
+            "movers": self.movers, "abs": abs,
             "change": change, "pct_change": pct_change, "share": share,
             "usd": self.usd, "pct": self.pct, "signed": self.signed, "period": self.period,
+            "day": self.day,
             "record": claims.record, "largest_since": claims.largest_since,
             "rose": claims.rose, "fell": claims.fell, "direction": claims.direction,
             "widened": claims.widened, "narrowed": claims.narrowed, "trend": claims.trend,
