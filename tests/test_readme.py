@@ -83,7 +83,7 @@ def test_every_claim_example_holds_on_the_snapshot(row: list[str]) -> None:
 
 def test_every_helper_is_documented() -> None:
     names = PageScope(Snapshot(LOCK)).helpers()
-    missing = [n for n in names if not any(f"`{n}{end}" in README for end in "(.")]
+    missing = [n for n in names if not any(f"`{n}{end}" in README for end in "(.`")]
     assert not missing, f"helpers missing from README: {missing}"
 
 
