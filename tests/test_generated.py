@@ -1,0 +1,226 @@
+"""Pages generated from data, the latest-release brief, and briefs pinned to a vintage."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from conftest import REPO, TinyProject
+
+from site_builder.data.declarations import load_declarations
+from site_builder.data.snapshot import canonical_csv
+from site_builder.data.store import describe, write_snapshot
+from site_builder.errors import BuildFailed
+
+SNAPSHOT = REPO / "content" / "data" / "snapshot"
+LOCK = json.loads((REPO / "content" / "data" / "snapshot.lock.json").read_text("utf-8"))
+SCALE = {"USD": 1.0, "USD millions": 1e6}
+MINUS = "\u2212"
+
+
+def table(name: str) -> pd.DataFrame:
+    raw = gzip.decompress((SNAPSHOT / f"{name}.csv.gz").read_bytes())
+    frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    frame["value"] = pd.to_numeric(frame["value"]) * SCALE[LOCK["datasets"][name]["units"]]
+    return frame
+
+
+def annual(frame: pd.DataFrame) -> pd.Series:
+    """Complete calendar-year sums, computed here with pandas alone."""
+    years = frame.assign(year=frame["period"].str[:4]).groupby("year")["value"]
+    return years.sum()[years.count() == 12]
+
+
+def billions(value: float) -> str:
+    sign = MINUS if value < 0 else ""
+    return f"{sign}${abs(value) / 1e9:,.1f} billion"
+
+
+def page(site: Path, slug: str) -> BeautifulSoup:
+    return BeautifulSoup((site / "briefs" / slug / "index.html").read_text("utf-8"),
+                         "html.parser")
+
+
+def figures(soup: BeautifulSoup) -> list[tuple[float, str]]:
+    return [(float(d["value"]), d.get_text()) for d in soup.select("a.figure data")]
+
+
+PARTNERS = [("china", "partner_goods", "China", "World (all countries)"),
+            ("vietnam", "partner_goods", "Vietnam", "World (all countries)"),
+            ("european-union", "partner_goods_2010_2022", "European Union", "World Total"),
+            ("india", "partner_goods_2010_2022", "India", "World Total")]
+
+
+@pytest.mark.parametrize(("slug", "dataset", "partner", "world"), PARTNERS)
+def test_partner_figures_equal_the_data(built_site: Path, slug: str, dataset: str,
+                                        partner: str, world: str) -> None:
+    frame = table(dataset)
+    mine = frame[frame["partner"] == partner]
+    exports = annual(mine[mine["flow"] == "exports"])
+    imports = annual(mine[mine["flow"] == "imports"])
+    everyone = frame[frame["partner"] == world]
+    total = annual(everyone[everyone["flow"] == "exports"]) + \
+        annual(everyone[everyone["flow"] == "imports"])
+    year = exports.index[-1]
+    shown = figures(page(built_site, slug))
+    expected = {
+        "exports": exports[year], "imports": imports[year],
+        "balance, as a size": abs(exports[year] - imports[year]),
+        "share": (exports[year] + imports[year]) / total[year],
+    }
+    values = [v for v, _ in shown]
+    for name, number in expected.items():
+        assert any(v == pytest.approx(number, rel=1e-9) for v in values), (name, number)
+    texts = [t for _, t in shown]
+    assert billions(exports[year]) in texts and billions(imports[year]) in texts
+    assert f"{(exports[year] + imports[year]) / total[year] * 100:.1f}%" in texts
+
+
+def test_partner_pages_state_their_coverage(built_site: Path) -> None:
+    census_only = " ".join(page(built_site, "european-union").get_text(" ").split())
+    assert "stop there: this page says nothing about later years" in census_only
+    assert "to February 2022" in census_only
+    current = " ".join(page(built_site, "vietnam").get_text(" ").split())
+    assert "to December 2025" in current and "says nothing about later" not in current
+
+
+def test_partner_pages_are_listed_like_briefs(built_site: Path) -> None:
+    tag = (built_site / "tags" / "trading-partners" / "index.html").read_text("utf-8")
+    assert tag.count('class="card"') == 16
+    sitemap = (built_site / "sitemap.xml").read_text("utf-8")
+    assert "/briefs/china/" in sitemap and "/briefs/netherlands/" in sitemap
+    assert len(page(built_site, "mexico").select("figure.chart svg[role=img]")) == 3
+
+
+def test_latest_release_brief_reports_the_newest_month(built_site: Path) -> None:
+    frame = table("bop_monthly")
+    deficit = -frame[frame["series_id"] == "BOPGSTB"].set_index("period")["value"]
+    newest = deficit.index.max()
+    soup = page(built_site, "latest-release")
+    assert soup.h1.get_text() == "US trade in goods and services, December 2025"
+    assert newest == "2025-12"
+    assert figures(soup)[0][0] == pytest.approx(deficit[newest])
+
+
+def add_month(tiny: TinyProject) -> dict[str, float]:
+    """Give bop_monthly a new month, 2026-01, with the values FT-900 January 2026 published."""
+    exhibit = table("ft900_exhibit1")
+    january = exhibit[(exhibit["release"] == "FT-900 January 2026") &
+                      (exhibit["period"] == "2026-01")]
+    new = {row.fred_equivalent: row.value / 1e6 for row in january.itertuples()}
+    lock = tiny.root / "content" / "data" / "snapshot.lock.json"
+    raw = gzip.decompress((tiny.root / "content" / "data" / "snapshot" /
+                           "bop_monthly.csv.gz").read_bytes())
+    frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    extra = pd.DataFrame({"period": "2026-01", "series_id": list(new),
+                          "value": [f"{v:.1f}" for v in new.values()]})
+    frame = pd.concat([frame, extra]).sort_values(["period", "series_id"]).reset_index(drop=True)
+    data = canonical_csv(frame)
+    decl = load_declarations(tiny.root / "content" / "data" / "datasets.toml")["bop_monthly"]
+    meta = describe("bop_monthly", decl, frame, data, vintage="FT-900 January 2026",
+                    retrieved="2026-03-12", provenance="test: FT-900 January 2026 exhibit 1")
+    write_snapshot(lock, {"bop_monthly": (meta, data)}, keep_others=True)
+    return new
+
+
+def test_latest_release_follows_a_new_month(tiny: TinyProject) -> None:
+    (tiny.root / "content" / "generated").mkdir()
+    (tiny.root / "content" / "generated" / "latest-release.md").write_bytes(
+        (REPO / "content" / "generated" / "latest-release.md").read_bytes())
+    import shutil
+
+    shutil.copy(REPO / "content" / "data" / "releases.toml",
+                tiny.root / "content" / "data" / "releases.toml")
+    tiny.build()
+    assert "December 2025" in page(tiny.output, "latest-release").h1.get_text()
+    new = add_month(tiny)
+    tiny.build()
+    soup = page(tiny.output, "latest-release")
+    assert soup.h1.get_text() == "US trade in goods and services, January 2026"
+    assert figures(soup)[0][0] == pytest.approx(-new["BOPGSTB"] * 1e6)
+    text = " ".join(soup.get_text(" ").split())
+    assert "Trade by partner for January 2026 is not in our data yet" in text
+
+
+PINNED = """---
+title: Pinned to May 2026
+date: 2026-05-12
+summary: The 2024 deficit as the data stood in May 2026.
+as_of: 2026-05-10
+---
+{% set d = -series("trade_balance").annual() %}
+In 2024 the deficit was {{ usd(d.year(2024)) }}, {{ largest_since(d, 2024, expect=2022) }}.
+It {{ widened(d.year(2024), d.year(2023)) }} by {{ pct(pct_change(d.year(2024), d.year(2023))) }}.
+"""
+
+
+def test_a_pinned_brief_shows_the_vintage_and_the_revision(tiny: TinyProject) -> None:
+    tiny.brief("pinned", PINNED)
+    tiny.build()
+    soup = page(tiny.output, "pinned")
+    may = table("trade_balance_2026_05")
+    now = table("trade_balance")
+    then_2024 = -may[may["period"].str.startswith("2024")]["value"].sum()
+    now_2024 = -now[now["period"].str.startswith("2024")]["value"].sum()
+    first = soup.select_one(".brief-body a.figure data")
+    assert float(first["value"]) == pytest.approx(then_2024)
+    note = first.find_parent("p").select_one(".revised data")
+    assert float(note["value"]) == pytest.approx(now_2024)
+    text = " ".join(soup.get_text().split())
+    assert f"{billions(then_2024)} (since revised to {billions(now_2024)})" in text
+    assert "Figures are shown as the data stood on May 10, 2026" in text
+
+
+def test_a_pin_before_any_vintage_is_an_error(tiny: TinyProject) -> None:
+    tiny.brief("pinned", PINNED.replace("as_of: 2026-05-10", "as_of: 2025-01-01"))
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    error = failed.value.errors[0]
+    assert "no vintage of 'trade_balance' as of 2025-01-01" in error.message
+    assert error.line == 7
+
+
+TEMPLATE = """---
+generate: {params: things}
+title: "About {{ row.name }}"
+date: 2026-01-01
+summary: "A page about {{ row.name }}."
+---
+{% set s = series("trade_balance") %}
+{{ row.name }}: the balance {{ rose(s.year(row.later), s.year(row.earlier)) }}.
+"""
+
+
+def generated(tiny: TinyProject, rows: str) -> None:
+    (tiny.root / "content" / "generated").mkdir(exist_ok=True)
+    (tiny.root / "content" / "generated" / "thing.md").write_text(TEMPLATE, "utf-8")
+    (tiny.root / "content" / "data" / "params").mkdir(exist_ok=True)
+    (tiny.root / "content" / "data" / "params" / "things.toml").write_text(rows, "utf-8")
+
+
+def test_a_claim_failing_for_one_row_names_the_row_and_the_line(tiny: TinyProject) -> None:
+    generated(tiny, '[[row]]\nslug = "fine"\nname = "Fine"\nlater = 2023\nearlier = 2022\n\n'
+                    '[[row]]\nslug = "wrong"\nname = "Wrong"\nlater = 2024\nearlier = 2023\n')
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    (error,) = failed.value.errors
+    assert error.path == tiny.root / "content" / "generated" / "thing.md"
+    assert error.line == 8
+    assert error.message.startswith("(page 'wrong')") and "'rose'" in error.message
+
+
+def test_a_missing_row_field_and_a_bad_slug_are_errors(tiny: TinyProject) -> None:
+    generated(tiny, '[[row]]\nslug = "a"\nname = "A"\n')
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    assert any("has no field 'later'" in e.message or "later" in e.message
+               for e in failed.value.errors)
+    generated(tiny, '[[row]]\nslug = "Not A Slug"\nname = "A"\nlater = 2021\nearlier = 2020\n')
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    assert "slug 'Not A Slug'" in failed.value.errors[0].message
