@@ -11,6 +11,7 @@ from typing import Any
 from site_builder.charts import VL_CONVERT_VERSION, Renderer, vega_bundle
 from site_builder.config import Project, load_config
 from site_builder.content import Document, FrontMatter, parse_document
+from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import BuildFailed, SiteError
@@ -20,6 +21,7 @@ from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
 from site_builder.listings import render_listings
 from site_builder.pages import Entry, Page, entry_for, evaluate
 from site_builder.prose import expression_environment
+from site_builder.releases import ReleaseStatus
 from site_builder.render import RenderedChart, assets, render_page, template_environment
 from site_builder.report import Reporter
 from site_builder.site import Site, newest_first
@@ -93,12 +95,14 @@ def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list
     return docs, errors
 
 
-def build_key(project: Project, drafts: bool) -> str:
-    """What every page depends on: templates, settings, site_builder's code and the chart
-    engine (it names the script bundle pages load), and whether drafts are shown."""
+def build_key(project: Project, drafts: bool, status: ReleaseStatus) -> str:
+    """What every page depends on: templates, settings, site_builder's code, the chart
+    engine (it names the script bundle pages load), whether drafts are shown, and where the
+    release calendar stands."""
     settings = project.site_toml.read_bytes() if project.site_toml.exists() else b""
     engine = f"{VL_CONVERT_VERSION}".encode()
-    return tree_digest(project.templates, CODE, extra=settings + engine + bytes([drafts]))
+    return tree_digest(project.templates, CODE,
+                       extra=settings + engine + status.key + bytes([drafts]))
 
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
@@ -117,7 +121,10 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         snapshot = Snapshot(project.lockfile)
         errors = check_freshness(project, snapshot, reporter, strict,
                                  config.max_data_age_days, today or dt.date.today())
-        cache = BuildCache.open(project.cache, output, build_key(project, drafts))
+        status = ReleaseStatus.load(project.content / "data" / "releases.toml",
+                                    load_declarations(project.declarations),
+                                    today or dt.date.today())
+        cache = BuildCache.open(project.cache, output, build_key(project, drafts, status))
         modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
         records: dict[str, PageRecord] = {}
         stale: list[Source] = []
@@ -174,7 +181,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         env = template_environment(project.templates, site, paths)
         cards = CardRenderer(project.cache)
         for relative, page in pages.items():
-            page_files = render_page(site, env, page, rendered, cards)
+            page_files = render_page(site, env, page, rendered, cards, status.note(page))
             files |= page_files
             records[relative] = _record(hashes_of[relative], page, page_files, snapshot,
                                         modules)

@@ -94,8 +94,8 @@ def assets(templates: Path, extra: dict[str, bytes]) -> tuple[dict[str, bytes], 
     return files, paths
 
 
-def render_page(site: Site, env: Environment, page: Page,
-                charts: dict[str, RenderedChart], cards: CardRenderer) -> dict[str, bytes]:
+def render_page(site: Site, env: Environment, page: Page, charts: dict[str, RenderedChart],
+                cards: CardRenderer, release: tuple[str, str] = ("", "")) -> dict[str, bytes]:
     """One brief or page, and beside it its charts' CSV, SVG, PNG and spec files and, for a
     brief, its social card."""
     files: dict[str, bytes] = {}
@@ -114,7 +114,7 @@ def render_page(site: Site, env: Environment, page: Page,
     template = "brief.html" if page.is_brief else "page.html"
     files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
                                               json_ld=article_ld(site, page),
-                                              card_alt=card_alt(entry))
+                                              card_alt=card_alt(entry), release=release)
     if page.is_brief:
         first = charts[page.charts[0].key].svg if page.charts else None
         files[f"{folder}/card.png"] = cards.png(card_svg(site, entry, first))
