@@ -123,6 +123,8 @@ def to_html(text: str) -> str:
     return markdown.markdown(
         text,
         extensions=["tables", "footnotes", "attr_list", "smarty", "sane_lists", "toc"],
-        extension_configs={"toc": {"permalink": False}},
+        extension_configs={"toc": {"permalink": False},
+                           # align="right", not style="...": no inline styles, for the CSP
+                           "tables": {"use_align_attribute": True}},
         output_format="html",
     )

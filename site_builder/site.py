@@ -28,7 +28,9 @@ class Site:
 
 
 def newest_first(entries: list[Entry]) -> tuple[Entry, ...]:
-    return tuple(sorted(entries, key=lambda e: (e.date, e.url), reverse=True))
+    """Newest first; briefs of the same day in order of their address."""
+    by_address = sorted(entries, key=lambda e: e.url)
+    return tuple(sorted(by_address, key=lambda e: e.date, reverse=True))
 
 
 def plain(html: str) -> str:

@@ -31,6 +31,7 @@ from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject
 from lxml import etree
 
+from site_builder.build import find_sources
 from site_builder.charts import Chart
 from site_builder.config import Project
 from site_builder.content import parse_document
@@ -129,12 +130,17 @@ def front_matter(path: Path) -> dict[str, object]:
 
 
 def published_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
-    """(site path, front matter) of every brief that is not a draft, newest first."""
+    """(site path, front matter) of every brief that is not a draft, newest first: the
+    written ones and those generated from data, as the library finds them."""
     briefs = []
-    for path in sorted((root / "content" / "briefs").glob("*.md")):
-        meta = front_matter(path)
-        if not meta.get("draft", False):
-            briefs.append((f"/briefs/{meta.get('slug') or path.stem}/", meta))
+    sources, errors = find_sources(Project(root), Snapshot(root / "content" / "data" /
+                                                          "snapshot.lock.json"))
+    assert not errors, errors
+    for source in sources:
+        doc = source.parse()
+        meta = doc.meta.model_dump()
+        if source.kind == "brief" and not meta.get("draft", False):
+            briefs.append((f"/briefs/{doc.slug}/", meta))
     return sorted(briefs, key=lambda b: (-_date(b[1], "date").toordinal(), b[0]))
 
 

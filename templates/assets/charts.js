@@ -33,8 +33,9 @@
         spec.autosize = { type: "fit", contains: "padding" };
         var live = document.createElement("div");
         live.setAttribute("aria-hidden", "true");
-        // defaultStyle false: no injected <style>, so a strict Content-Security-Policy holds.
-        var options = { actions: false, renderer: "svg", defaultStyle: false,
+        // defaultStyle false: no injected <style>, so a strict Content-Security-Policy holds;
+        // ast: evaluate Vega expressions with the bundled interpreter, not eval.
+        var options = { actions: false, renderer: "svg", defaultStyle: false, ast: true,
                         tooltip: { disableDefaultStyle: true } };
         return parts[0](live, spec, options).then(function () {
           // Keep the accessible static SVG for assistive technology; show the live one.
