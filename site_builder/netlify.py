@@ -93,11 +93,16 @@ class Rules:
     notes: tuple[str, ...] = ()
 
     def headers_for(self, path: str) -> dict[str, str]:
-        """The custom headers for a request path: all matching rules, later ones winning."""
+        """The custom headers for a request path: every matching rule applies, and a header
+        set by two rules gets both values joined with ", ", as Netlify serves it."""
         merged: dict[str, tuple[str, str]] = {}
         for rule in self.headers:
             if rule.matches(path):
-                merged.update({name.lower(): (name, value) for name, value in rule.values})
+                for name, value in rule.values:
+                    key = name.lower()
+                    if key in merged and merged[key][1] != value:
+                        value = f"{merged[key][1]}, {value}"
+                    merged[key] = (merged.get(key, (name, ""))[0], value)
         return dict(merged.values())
 
     def redirect_for(self, path: str, exists: Callable[[str], bool]) -> RedirectMatch | None:

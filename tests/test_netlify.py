@@ -56,9 +56,11 @@ def test_a_site_wide_rule_applies_everywhere(tmp_path: Path) -> None:
                                            "Referrer-Policy": "strict-origin-when-cross-origin"}
 
 
-def test_matching_rules_merge_and_the_later_one_wins(tmp_path: Path) -> None:
+def test_matching_rules_merge_and_repeated_headers_join(tmp_path: Path) -> None:
     rules = rules_from(tmp_path, HEADERS)
-    expected = {"x-frame-options": "SAMEORIGIN",  # the later rule; header names ignore case
+    # Netlify applies every matching rule; a header two rules set gets both values, joined
+    # (header names ignore case; the first rule's spelling is kept).
+    expected = {"X-Frame-Options": "DENY, SAMEORIGIN",
                 "Referrer-Policy": "strict-origin-when-cross-origin", "X-Robots-Tag": "noindex"}
     assert rules.headers_for("/briefs/deficit/") == expected
     assert rules.headers_for("/briefs") == expected  # "/briefs/*" covers the folder itself
