@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import escape
 
 from site_builder import formatting, theme
@@ -20,6 +19,9 @@ from site_builder.errors import SiteError
 from site_builder.figures import Source, within
 from site_builder.prose import ChartBlock
 from site_builder.scope import PageScope
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
 OWN_KEYS = {"id", "title", "data", "where", "annual", "since", "until", "scale", "labels",
@@ -107,6 +109,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
 
 
 def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame:
+    import pandas as pd
     if "data" not in block:
         raise SiteError("a chart block needs `data: DATASET` (or `python: module.function`)")
     where = block.get("where") or {}
@@ -161,6 +164,7 @@ def _annual(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
 
 def _from_python(target: str, scope: PageScope, charts_dir: Path
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    import pandas as pd
     module_name, _, func_name = target.rpartition(".")
     path = charts_dir / f"{module_name}.py"
     if not module_name or not path.exists():

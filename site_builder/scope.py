@@ -11,9 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup, escape
 
 from site_builder import claims, formatting
@@ -28,6 +27,9 @@ from site_builder.figures import (
     pct_change,
     share,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIGURE_SLOT = "\ue000{}\ue001"
 FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
@@ -135,6 +137,7 @@ class PageScope:
         return max(valid, key=lambda n: valid[n])
 
     def _series(self, name: str, column: str, filters: dict[str, Any]) -> Series:
+        import pandas as pd
         dataset, frame = self.rows(name, filters)
         cited = self.source(dataset, frame, column)
         if cited not in self.chart_sources:  # what a chart function read, for its source line

@@ -12,10 +12,12 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from site_builder.errors import SiteError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LOCK_FORMAT = 1
 
@@ -137,6 +139,7 @@ class Snapshot:
             self._raw(self.meta(name))
 
     def _read(self, meta: DatasetMeta) -> Dataset:
+        import pandas as pd
         raw = self._raw(meta)
         frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
         frame["value"] = pd.to_numeric(frame["value"].replace({"": None, ".": None}))
