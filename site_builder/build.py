@@ -169,10 +169,9 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     renderer = Renderer(project.cache)
     with reporter.stage("charts"):
         charts = {chart.key: chart for page in pages.values() for chart in page.charts}
-        rendered = {}
-        for key, chart in reporter.progress(charts.items(), len(charts), "Charts"):
-            svg = renderer.svg(chart)
-            rendered[key] = RenderedChart(svg, renderer.png(chart, svg))
+        rendered = {key: RenderedChart(svg, png)
+                    for key, (svg, png) in renderer.render_all(list(charts.values()),
+                                                               reporter.progress).items()}
     with reporter.stage("render"):
         charted = any(name.endswith(".vl.json") for r in records.values() for name in r.files)
         charted = charted or any(page.charts for page in pages.values())

@@ -6,7 +6,10 @@ import copy
 import hashlib
 import importlib.util
 import json
+import os
 import re
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -297,6 +300,60 @@ class Renderer:
         png = bytes(vlc.svg_to_png(svg, scale=2))
         _store(path, png)
         return png
+
+
+    def render_all(self, charts: list[Chart], progress: Progress = None
+                   ) -> dict[str, tuple[str, bytes]]:
+        """SVG and PNG of every chart: from the cache, else rendered on every core.
+
+        Each worker process starts the Vega engine once; a handful of charts are rendered
+        here instead, where starting workers would cost more than it saves.
+        """
+        out: dict[str, tuple[str, bytes]] = {}
+        todo = []
+        for chart in charts:
+            svg_path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
+            png_path = svg_path.with_name(f"{chart.key}-{VL_CONVERT_VERSION}@2x.png")
+            if svg_path.exists() and png_path.exists():
+                self.cached += 1
+                out[chart.key] = (svg_path.read_text(encoding="utf-8"), png_path.read_bytes())
+            else:
+                todo.append(chart)
+        show = progress or (lambda items, total, label: iter(items))
+        workers = min(os.cpu_count() or 1, len(todo) // PER_WORKER)
+        if workers < 2:
+            for chart in show(todo, len(todo), "Charts"):
+                svg = self.svg(chart)
+                out[chart.key] = (svg, self.png(chart, svg))
+            return out
+        specs = [json.dumps(chart.spec) for chart in todo]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(show(pool.map(_render, specs, chunksize=4), len(specs), "Charts"))
+        for chart, (svg, png, problem) in zip(todo, results, strict=True):
+            if problem:
+                raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: {problem}",
+                                hint="Check mark and encoding against the Vega-Lite docs.")
+            name = f"{chart.key}-{VL_CONVERT_VERSION}"
+            _store(self.cache_dir / "charts" / f"{name}.svg", svg.encode("utf-8"))
+            _store(self.cache_dir / "charts" / f"{name}@2x.png", png)
+            self.rendered += 1
+            out[chart.key] = (svg, png)
+        return out
+
+
+PER_WORKER = 8  # below this many charts per core, one process renders them all
+Progress = Callable[[Iterable[Any], int, str], Iterator[Any]] | None
+
+
+def _render(spec: str) -> tuple[str, bytes, str]:
+    """In a worker: (SVG, PNG, problem) for one Vega-Lite spec."""
+    import vl_convert as vlc
+
+    try:
+        svg = vlc.vegalite_to_svg(vl_spec=json.loads(spec))
+    except ValueError as exc:
+        return "", b"", str(exc).splitlines()[0]
+    return svg, bytes(vlc.svg_to_png(svg, scale=2)), ""
 
 
 def _store(path: Path, data: bytes) -> None:
