@@ -1,0 +1,45 @@
+"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, no peers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "build_speed.py"
+SCENARIOS = {
+    "cold": "cold build (empty cache, no output)",
+    "warm": "repeat build, nothing changed",
+    "edit": "one brief edited",
+    "data": "data change (exports revised)",
+}
+
+
+def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--pages", "12", "--charts", "3", "--chart-briefs", "3",
+         "--runs", "1", "--json", str(out), "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = result.stdout
+    for label in SCENARIOS.values():
+        assert f"ours: {label}" in table, table
+    summary = json.loads(out.read_text("utf-8"))
+    ours = summary["ours"]
+    assert set(ours) == set(SCENARIOS)
+    for row in ours.values():
+        assert row["median_s"] > 0 and all(s > 0 for s in row["samples_s"])
+        assert row["peak_mb"] > 0
+        assert row["pages"] == 12
+    assert ours["cold"]["rebuilt"] == [12]
+    assert ours["cold"]["charts"] == ours["cold"]["charts_rendered"] == [9]
+    assert ours["warm"]["rebuilt"] == [0]
+    assert ours["edit"]["rebuilt"] == [1]
+    assert ours["edit"]["check"] == "OK"
+    # One charted brief of three reads `exports`: only it, and only its exports chart, redo.
+    assert summary["config"]["readers_of_exports"] == 1
+    assert ours["data"]["rebuilt"] == [1]
+    assert ours["data"]["charts_rendered"] == [1]
+    assert ours["data"]["check"] == "OK"
