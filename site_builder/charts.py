@@ -6,6 +6,7 @@ import copy
 import hashlib
 import importlib.util
 import json
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -327,7 +328,10 @@ class Renderer:
                 out[chart.key] = (svg, self.png(chart, svg))
             return out
         specs = [json.dumps(chart.spec) for chart in todo]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: a forked child of a process with threads (a preview server, a
+        # test's HTTP server) can inherit a held lock and hang forever.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             results = list(show(pool.map(_render, specs, chunksize=4), len(specs), "Charts"))
         for chart, (svg, png, problem) in zip(todo, results, strict=True):
             if problem:
