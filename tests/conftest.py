@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from site_builder.build import BuildResult, build
+from site_builder.check import CHROMIUM, CHROMIUM_ARGS
 from site_builder.config import Project
 from site_builder.report import SilentReporter
 
@@ -67,3 +70,22 @@ def snapshot_of(folder: Path) -> dict[str, bytes]:
 @pytest.fixture
 def folder_bytes() -> Callable[[Path], dict[str, bytes]]:
     return snapshot_of
+
+
+def launch_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for a module-scoped fixture to ``yield from``.
+
+    Missing Chromium skips the browser tests on a developer's machine, with the command that
+    installs it; under CI (``CI=true``) it is a failure, since CI must install it.
+    """
+    if not CHROMIUM.exists():
+        reason = "Debian chromium not installed: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI must install it)", pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -13,24 +13,20 @@ the social card a shared link shows is 1200x630.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import tomllib
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from conftest import launch_chromium
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from site_builder.check import serve
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 FLAGSHIP = "/briefs/us-trade-deficit-2024/"
@@ -48,39 +44,16 @@ ENHANCE_TIMEOUT = 20_000  # ms
 
 # --------------------------------------------------------------------------- fixtures
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site: Path) -> Iterator[str]:
     """The built site over HTTP on loopback; yields the base URL (no trailing slash)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
-                                partial(_QuietHandler, directory=str(built_site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        reason = "Debian chromium not installed: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI must install it)", pytrace=False)
-        pytest.skip(reason)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launch_chromium()
 
 
 @pytest.fixture

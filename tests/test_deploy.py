@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import tomllib
 from collections.abc import Iterator
-from functools import partial
 from html.parser import HTMLParser
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, launch_chromium
 
 from site_builder.calendar import EASTERN, Release, load_calendar, release_morning
+from site_builder.check import serve
 from site_builder.netlify import Rules, load_rules
 
 NETLIFY = REPO / "netlify.toml"
@@ -39,9 +37,6 @@ FLAGSHIP = "/briefs/us-trade-deficit-2024/"
 BRIEF = "/briefs/some-brief/"
 ASSET = "/assets/site.3f2a9c1b.css"
 FINGERPRINTED = re.compile(r"/assets/[\w-]+\.[0-9a-f]{8}\.[a-z0-9]+")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 YEAR = 365 * 24 * 3600
 
 
@@ -479,15 +474,8 @@ class _NetlifyLikeHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def netlify_like(built_site: Path) -> Iterator[str]:
     handler = type("Handler", (_NetlifyLikeHandler,), {"rules": load_rules(NETLIFY)})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(handler, directory=str(built_site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(built_site, handler) as url:
+        yield url
 
 
 COLLECT_VIOLATIONS = """
@@ -501,19 +489,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = "Debian chromium not installed: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI must install it)", pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    yield from launch_chromium()
 
 
 def open_tab(chromium: Any, base: str) -> tuple[Any, Any, list[str]]:
