@@ -61,6 +61,18 @@ class Entry:
     def is_brief(self) -> bool:
         return self.kind == "brief"
 
+    @property
+    def has_card(self) -> bool:
+        """A brief with a headline figure or a chart gets a social card of its own; one
+        without either would show only its title, which every platform prints beside the
+        image anyway, so it shares the site's card."""
+        return self.is_brief and bool(self.headline or self.thumb)
+
+    @property
+    def card(self) -> str:
+        """Site path of the social card shown when this page is shared."""
+        return self.url + "card.png" if self.has_card else "/card.png"
+
     def to_json(self) -> dict[str, object]:
         return dict(self.__dict__)
 

@@ -18,6 +18,7 @@ from site_builder.figures import Figure, Series
 OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
 PLACEHOLDER = '<div data-chart-slot="{}"></div>'
 TEMPLATE_FILE = "<brief>"
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[Cha
                             hint=f"End it with a line holding only {fence}.")
         text = "\n".join(lines[index + 1:end])
         try:
-            spec = yaml.safe_load(text) or {}
+            spec = yaml.load(text, Loader=YAML_LOADER) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = line + 1 + mark.line if mark is not None else line

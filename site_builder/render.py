@@ -114,8 +114,9 @@ def render_page(site: Site, env: Environment, page: Page, charts: dict[str, Rend
     template = "brief.html" if page.is_brief else "page.html"
     files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
                                               json_ld=article_ld(site, page),
-                                              card_alt=card_alt(entry), release=release)
-    if page.is_brief:
+                                              entry=entry, card_alt=card_alt(entry),
+                                              release=release)
+    if entry.has_card:
         first = charts[page.charts[0].key].svg if page.charts else None
         files[f"{folder}/card.png"] = cards.png(card_svg(site, entry, first))
     return files
@@ -138,7 +139,7 @@ def article_ld(site: Site, page: Page) -> dict[str, object]:
         graph.append({
             "@type": "Article", "headline": meta.title, "description": meta.summary,
             "datePublished": date.isoformat(), "dateModified": updated.isoformat(),
-            "url": url, "mainEntityOfPage": url, "image": url + "card.png",
+            "url": url, "mainEntityOfPage": url, "image": site.absolute(entry_for(page).card),
             "author": [{"@type": "Person", "name": a} for a in meta.authors]
             or {"@type": "Organization", "name": site.config.publisher},
             "publisher": {"@type": "Organization", "name": site.config.publisher},

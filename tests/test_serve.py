@@ -221,7 +221,7 @@ def test_content_types(site: tuple[TinyProject, PreviewServer]) -> None:
     icon = next(preview.output.glob("assets/favicon.*.svg"))
     favicon = "/" + str(icon.relative_to(preview.output))
     expected = {favicon: "image/svg+xml", "/feed.xml": "application/xml",
-                "/briefs/deficit/card.png": "image/png", "/pagefind/pagefind.js":
+                "/card.png": "image/png", "/pagefind/pagefind.js":
                 "text/javascript", "/pagefind/pagefind-entry.json": "application/json"}
     for path, kind in expected.items():
         answer = get(preview, path)

@@ -822,3 +822,18 @@ def test_real_search_index_holds_the_articles(built_site: Path) -> None:
     assert SITE["language"] in entry["languages"]
     assert pagefind_urls(built_site) == {*(path for path, _ in published_briefs(REPO)),
                                          "/about/"}
+
+
+def test_brief_with_neither_figure_nor_chart_shares_the_site_card(tiny: TinyProject) -> None:
+    """Only a headline figure or a chart is worth a card of its own; a plain brief points
+    its og:image and JSON-LD image at the site's card and writes no PNG."""
+    write_listing_site(tiny)
+    tiny.build()
+    page = soup_of(tiny.output / "briefs" / "alpha" / "index.html")
+    assert meta_content(page, "og:image") == BASE + "card.png"
+    site_name = meta_content(page, "og:site_name")
+    assert site_name and meta_content(page, "og:image:alt").startswith(site_name + ": ")
+    article = next(node for node in json_ld(page) if node["@type"] == "Article")
+    assert article["image"] == BASE + "card.png"
+    assert not (tiny.output / "briefs" / "alpha" / "card.png").exists()
+    assert png_size((tiny.output / "card.png").read_bytes()) == CARD_SIZE
