@@ -15,12 +15,12 @@ from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import BuildFailed, SiteError
+from site_builder.evaluation import evaluate_all
 from site_builder.feeds import render_feeds
 from site_builder.generate import expand, row_key
 from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
 from site_builder.listings import render_listings
-from site_builder.pages import Entry, Page, entry_for, evaluate
-from site_builder.prose import expression_environment
+from site_builder.pages import Entry, Page, entry_for
 from site_builder.releases import ReleaseStatus
 from site_builder.render import RenderedChart, assets, render_page, template_environment
 from site_builder.report import Reporter
@@ -142,23 +142,17 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
             except SiteError as exc:
                 errors.append(exc)
     with reporter.stage("evaluate"):
-        expressions = expression_environment()
         pages: dict[str, Page] = {}
         hashes_of = {source.relative: source.digest for source in stale}
-        for source in reporter.progress(stale, len(stale), "Evaluating"):
-            try:
-                doc = source.parse()
-                if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts:
-                    records[source.relative] = PageRecord(hashes_of[source.relative], {}, {},
-                                                          None, {})
-                    continue
-                pages[source.relative] = evaluate(doc, snapshot, expressions, project.charts)
-            except SiteError as exc:
-                exc = exc if exc.path else exc.located(source.path)
-                if source.row:  # say which generated page: the file is their template
-                    exc = SiteError(f"(page {source.row['slug']!r}) {exc.message}", exc.path,
-                                    exc.line, exc.hint)
-                errors.append(exc)
+        for source, outcome in evaluate_all(stale, project.lockfile, project.charts, drafts,
+                                            reporter.progress):
+            if outcome.error is not None:
+                errors.append(outcome.error)
+            elif outcome.page is None:  # a draft, hidden
+                records[source.relative] = PageRecord(hashes_of[source.relative], {}, {},
+                                                      None, {})
+            else:
+                pages[source.relative] = outcome.page
     entries = {rel: Entry.from_json(r.entry) for rel, r in records.items() if r.entry}
     entries |= {rel: entry_for(page) for rel, page in pages.items()}
     errors += _clashing_urls(entries)

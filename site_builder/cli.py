@@ -10,16 +10,12 @@ import traceback
 from pathlib import Path
 
 from site_builder import __version__
-from site_builder.atomic import write_file
-from site_builder.build import build
-from site_builder.check import check
 from site_builder.config import Project
-from site_builder.data.fetch import fetch
-from site_builder.data.seed import seed_snapshot
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.report import ConsoleReporter
-from site_builder.scaffold import new_brief
-from site_builder.serve import serve
+
+# Each command imports what it runs, when it runs: `build` should not pay for pandas,
+# requests or the checker before its first page (half its start-up, measured).
 
 EXIT_INPUT = 1  # the input has problems: each is listed with its file and line
 EXIT_FETCH = 3  # a fetch failed; the snapshot is untouched
@@ -88,9 +84,13 @@ def main(argv: list[str] | None = None) -> int:
                     print("Fetch failed and --strict is set: not building.", file=sys.stderr)
                     return EXIT_FETCH
                 reporter.warn("fetch failed; building from the last good snapshot")
+            from site_builder.build import build
+
             output = args.output.resolve() if args.output else None
             build(project, reporter, output, drafts=args.drafts, strict=args.strict)
         elif args.command == "check":
+            from site_builder.check import check
+
             problems = check(project, reporter, args.output.resolve() if args.output else None,
                              external=args.external, stale=not args.offline,
                              browser=False if args.no_browser else None)
@@ -101,12 +101,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(problems)} problem(s): not fit to publish.", file=sys.stderr)
                 return EXIT_INPUT
         elif args.command == "serve":
+            from site_builder.serve import serve
+
             serve(project, reporter, args.host, args.port)
         elif args.command == "new":
+            from site_builder.scaffold import new_brief
+
             path = new_brief(project, args.title, dt.date.today())
             reporter.info(f"Wrote {path}: a draft. Preview it with `python -m site_builder "
                           "serve`; set `draft: false` to publish.")
         elif args.command == "seed":
+            from site_builder.data.seed import seed_snapshot
+
             metas = seed_snapshot(project.declarations, args.source_dir, project.lockfile)
             reporter.info(f"Wrote {len(metas)} datasets to {project.lockfile.parent}")
     except BuildFailed as exc:
@@ -126,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _fetch(project: Project, reporter: ConsoleReporter, args: argparse.Namespace) -> int:
     """Run fetch; print the diff; 0 on success, EXIT_FETCH with the snapshot untouched."""
+    from site_builder.atomic import write_file
+    from site_builder.data.fetch import fetch
+
     try:
         result = fetch(project, reporter, os.environ, only=tuple(getattr(args, "only", ())),
                        dry_run=getattr(args, "dry_run", False))

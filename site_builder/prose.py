@@ -92,6 +92,8 @@ def _template_line(exc: BaseException) -> int | None:
 def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path: Path,
              first_line: int) -> str:
     """Evaluate the ``{{ }}`` expressions and ``{% %}`` statements of ``text``."""
+    if "{{" not in text and "{%" not in text and "{#" not in text:
+        return text  # plain prose: nothing to compile
     try:
         code = env.compile(text, filename=TEMPLATE_FILE)
         template = env.template_class.from_code(env, code, env.make_globals(helpers))

@@ -6,6 +6,7 @@ import calendar
 import gzip
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject
 
+from site_builder import evaluation
 from site_builder.build import build
 from site_builder.cli import main
 from site_builder.config import Project
@@ -452,9 +454,37 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
         assert "trade_balance.csv.gz" in str(error)
 
 
+# -- (f) many pages are evaluated on every core, with the same result -----------------------------
+
+def test_pages_evaluated_on_every_core_match_one_process(
+        tiny: TinyProject, folder_bytes: FolderBytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: pages are always evaluated in the build's process")
+    for n in range(4):
+        tiny.brief(f"deficit-{n}", GOOD.replace("The 2024 deficit", f"The 2024 deficit, {n}")
+                   + (CHART if n == 0 else ""))
+    tiny.brief("hidden", GOOD.replace("summary:", "draft: true\nsummary:"))
+    alone = build(tiny.project, SilentReporter(), tiny.root / "alone")
+    monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+    shared = build(tiny.project, SilentReporter(), tiny.root / "shared")
+    assert (alone.rebuilt, shared.rebuilt, shared.pages) == (4, 4, 4)
+    assert folder_bytes(tiny.root / "shared") == folder_bytes(tiny.root / "alone")
+    assert not (tiny.root / "shared" / "briefs" / "hidden").exists()
+
+
 # -- (f) every broken brief is reported at once ---------------------------------------------------
 
-def test_all_errors_are_reported_together(tiny: TinyProject) -> None:
+@pytest.fixture(params=["one process", "every core"])
+def evaluating(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Evaluate pages in the build's process, or in worker processes as a large site does."""
+    if request.param == "every core":
+        if (os.cpu_count() or 1) < 2:
+            pytest.skip("one CPU: pages are always evaluated in the build's process")
+        monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+    return str(request.param)
+
+
+def test_all_errors_are_reported_together(tiny: TinyProject, evaluating: str) -> None:
     tiny.brief("a-good", GOOD)
     bad_date = tiny.brief("b-date", GOOD.replace("date: 2025-02-05", "date: 2025-02-30"))
     typo_text = GOOD + "\nAlso {{ usd(valu('trade_balance', '2024-12')) }}.\n"
