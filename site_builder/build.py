@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,17 +171,28 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         charted = any(name.endswith(".vl.json") for r in records.values() for name in r.files)
         charted = charted or any(page.charts for page in pages.values())
         bundle = {"vega-embed.js": vega_bundle(project.cache)} if charted else {}
-        files, paths = assets(project.templates, bundle)
+        asset_files, paths = assets(project.templates, bundle)
         env = template_environment(project.templates, site, paths)
         cards = CardRenderer(project.cache)
+        files: dict[str, bytes] = {}
         for relative, page in pages.items():
             page_files = render_page(site, env, page, rendered, cards, status.note(page))
             files |= page_files
             records[relative] = _record(hashes_of[relative], page, page_files, snapshot,
                                         modules)
-        files |= render_listings(site, env) | render_feeds(site, env) | site_card(site, cards)
+        # Listings, feeds and assets depend on every entry and on what the cache key
+        # covers, nothing else: with the same entries they are the same files.
+        listed = digest(json.dumps([sorted(paths.items()), *sorted(
+            (e.to_json() for e in entries.values()), key=lambda e: str(e["url"]))]).encode())
+        if cache.site_files.get("from") != listed:
+            site_files = asset_files | render_listings(site, env) | render_feeds(site, env) \
+                | site_card(site, cards)
+            files |= site_files
+            cache.site_files = {"from": listed,
+                                "files": {p: digest(d) for p, d in site_files.items()}}
     with reporter.stage("write"):
         hashes = {path: digest(data) for path, data in files.items()}
+        hashes |= cache.site_files["files"]
         for record in records.values():
             hashes |= record.files
         if cache.output:
@@ -188,8 +200,9 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         else:
             write_site(files, output)
             written = len(files)
-        cache.pages = records
-        cache.save(output, hashes)
+        if written or pages or not cache.output:
+            cache.pages = records
+            cache.save(output, hashes)
     result = BuildResult(output, len(entries), len(pages),
                          sum(len(p.charts) for p in pages.values()), renderer.rendered,
                          renderer.cached, written, time.perf_counter() - start)

@@ -18,7 +18,7 @@ from typing import Any
 from site_builder.atomic import write_file
 from site_builder.data.snapshot import DatasetMeta
 
-FORMAT = 1
+FORMAT = 2
 
 
 def digest(data: bytes) -> str:
@@ -55,6 +55,9 @@ class BuildCache:
     key: str  # templates, settings, code: a change invalidates every page
     pages: dict[str, PageRecord] = field(default_factory=dict)
     output: dict[str, list[int | str]] = field(default_factory=dict)  # path -> [hash, size, mtime]
+    # the site-wide files (listings, feeds, assets): the hash of what they were made from,
+    # and the files made
+    site_files: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, cache_dir: Path, output: Path, key: str) -> BuildCache:
@@ -71,6 +74,7 @@ class BuildCache:
             return cache  # someone changed output/: trust nothing, rebuild it all
         cache.output = doc["output"]
         cache.pages = {k: PageRecord(**v) for k, v in doc["pages"].items()}
+        cache.site_files = doc["site_files"]
         return cache
 
     def reusable(self, source: str, source_hash: str, metas: dict[str, DatasetMeta],
@@ -94,6 +98,7 @@ class BuildCache:
         """
         self.output = _state(output, hashes)
         doc = {"format": FORMAT, "key": self.key, "output": self.output,
+               "site_files": self.site_files,
                "pages": {k: v.__dict__ for k, v in sorted(self.pages.items())}}
         write_file(self.path, json.dumps(doc, separators=(",", ":")).encode())
 
