@@ -9,7 +9,6 @@ import json
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
@@ -22,6 +21,7 @@ from site_builder import formatting, theme
 from site_builder.errors import SiteError
 from site_builder.figures import Source, within
 from site_builder.prose import ChartBlock
+from site_builder.report import Progress
 from site_builder.scope import PageScope
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class Renderer:
         return png
 
 
-    def render_all(self, charts: list[Chart], progress: Progress = None
+    def render_all(self, charts: list[Chart], progress: Progress | None = None
                    ) -> dict[str, tuple[str, bytes]]:
         """SVG and PNG of every chart: from the cache, else rendered on every core.
 
@@ -346,7 +346,6 @@ class Renderer:
 
 
 PER_WORKER = 8  # below this many charts per core, one process renders them all
-Progress = Callable[[Iterable[Any], int, str], Iterator[Any]] | None
 
 
 def _render(spec: str) -> tuple[str, bytes, str]:

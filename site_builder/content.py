@@ -102,13 +102,13 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 
 # libyaml's parser where PyYAML was built with it: the same nodes and marks, ten times faster
-COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the YAML mapping, keeping the line (in the file) where each key stands."""
     try:
-        root = yaml.compose(yaml_text, Loader=COMPOSER)
+        root = yaml.compose(yaml_text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
 from site_builder.pages import Page, evaluate
 from site_builder.prose import expression_environment
+from site_builder.report import Progress
 
 if TYPE_CHECKING:
     from site_builder.build import Source
 
 PER_WORKER = 200  # below this many pages per core, starting a worker costs more than it saves
-Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ import yaml
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
+from site_builder.content import YAML_LOADER
 from site_builder.errors import SiteError
 from site_builder.figures import Figure, Series
 
 OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
 PLACEHOLDER = '<div data-chart-slot="{}"></div>'
 TEMPLATE_FILE = "<brief>"
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 
 
 @dataclass(frozen=True)

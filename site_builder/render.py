@@ -14,7 +14,7 @@ from markupsafe import Markup
 from site_builder.charts import Chart, accessible_svg
 from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
-from site_builder.pages import Page, entry_for
+from site_builder.pages import Entry, Page, entry_for
 from site_builder.site import Site, card_alt, slugify
 from site_builder.social import CardRenderer, card_svg
 
@@ -113,7 +113,7 @@ def render_page(site: Site, env: Environment, page: Page, charts: dict[str, Rend
     entry = entry_for(page)
     template = "brief.html" if page.is_brief else "page.html"
     files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
-                                              json_ld=article_ld(site, page),
+                                              json_ld=article_ld(site, page, entry),
                                               entry=entry, card_alt=card_alt(entry),
                                               release=release)
     if entry.has_card:
@@ -129,7 +129,7 @@ def _chart_html(env: Environment, chart: Chart, svg: str, page: Page, site: Site
                            permalink=site.absolute(page.url) + "#" + dom_id).decode()
 
 
-def article_ld(site: Site, page: Page) -> dict[str, object]:
+def article_ld(site: Site, page: Page, entry: Entry) -> dict[str, object]:
     """schema.org data: the brief as an Article, each chart's data as a Dataset."""
     url = site.absolute(page.url)
     meta = page.doc.meta
@@ -139,7 +139,7 @@ def article_ld(site: Site, page: Page) -> dict[str, object]:
         graph.append({
             "@type": "Article", "headline": meta.title, "description": meta.summary,
             "datePublished": date.isoformat(), "dateModified": updated.isoformat(),
-            "url": url, "mainEntityOfPage": url, "image": site.absolute(entry_for(page).card),
+            "url": url, "mainEntityOfPage": url, "image": site.absolute(entry.card),
             "author": [{"@type": "Person", "name": a} for a in meta.authors]
             or {"@type": "Organization", "name": site.config.publisher},
             "publisher": {"@type": "Organization", "name": site.config.publisher},

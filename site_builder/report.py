@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from tqdm import tqdm
 
 T = TypeVar("T")
+# what a long loop takes to show its progress: ``Reporter.progress``
+Progress = Callable[[Iterable[Any], int, str], Iterator[Any]]
 
 
 class Reporter(Protocol):

@@ -454,18 +454,24 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
         assert "trade_balance.csv.gz" in str(error)
 
 
-# -- (f) many pages are evaluated on every core, with the same result -----------------------------
+# -- (e2) many pages are evaluated on every core, with the same result ----------------------------
+
+def evaluate_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the build use worker processes however few pages it has, as a large site does.
+    With one CPU it never uses them, so there is nothing to test."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: the build always evaluates pages in its own process")
+    monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+
 
 def test_pages_evaluated_on_every_core_match_one_process(
         tiny: TinyProject, folder_bytes: FolderBytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("one CPU: pages are always evaluated in the build's process")
     for n in range(4):
         tiny.brief(f"deficit-{n}", GOOD.replace("The 2024 deficit", f"The 2024 deficit, {n}")
                    + (CHART if n == 0 else ""))
     tiny.brief("hidden", GOOD.replace("summary:", "draft: true\nsummary:"))
     alone = build(tiny.project, SilentReporter(), tiny.root / "alone")
-    monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+    evaluate_on_every_core(monkeypatch)
     shared = build(tiny.project, SilentReporter(), tiny.root / "shared")
     assert (alone.rebuilt, shared.rebuilt, shared.pages) == (4, 4, 4)
     assert folder_bytes(tiny.root / "shared") == folder_bytes(tiny.root / "alone")
@@ -478,9 +484,7 @@ def test_pages_evaluated_on_every_core_match_one_process(
 def evaluating(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Evaluate pages in the build's process, or in worker processes as a large site does."""
     if request.param == "every core":
-        if (os.cpu_count() or 1) < 2:
-            pytest.skip("one CPU: pages are always evaluated in the build's process")
-        monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+        evaluate_on_every_core(monkeypatch)
     return str(request.param)
 
 
