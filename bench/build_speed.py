@@ -44,7 +44,7 @@ SCENARIOS = {
 }
 READER_EVERY = 10  # with charts: every 10th charted brief reads `exports` (figure + chart)
 REVISED_PERIOD = "2023-06"  # the month of `exports` a data change revises
-STAGES = ("load", "evaluate", "charts", "render", "write")
+STAGES = ("load", "pages", "site", "write", "search")  # as the build times them
 
 # -- the corpus ------------------------------------------------------------------------------
 
@@ -348,7 +348,7 @@ def revise_exports(corpus: Corpus, run: int) -> None:
 # -- running builds --------------------------------------------------------------------------
 
 # The child: a fresh interpreter that imports site_builder and builds, then prints one JSON
-# line. Its stages are timed through the reporter interface; Pagefind by wrapping its call.
+# line. Its stages are timed through the reporter interface.
 CHILD = r"""
 import time
 _t0 = time.perf_counter()
@@ -359,7 +359,6 @@ from site_builder.build import build
 from site_builder.config import Project
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
-import site_builder.write as _write
 _imported = time.perf_counter()
 
 class TimedReporter(SilentReporter):
@@ -372,16 +371,6 @@ class TimedReporter(SilentReporter):
         start = time.perf_counter()
         yield
         self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
-
-_pagefind = [0.0]
-_index_site = _write.index_site
-def _timed_index_site(*args, **kwargs):
-    start = time.perf_counter()
-    try:
-        return _index_site(*args, **kwargs)
-    finally:
-        _pagefind[0] += time.perf_counter() - start
-_write.index_site = _timed_index_site
 
 reporter = TimedReporter()
 try:
@@ -406,7 +395,6 @@ print(json.dumps({
     "charts_rendered": result.charts_rendered, "charts_cached": result.charts_cached,
     "written": result.written, "build_s": result.seconds,
     "imports_s": _imported - _t0, "inside_s": _end - _t0, "stages": reporter.stages,
-    "pagefind_s": _pagefind[0],
     "self_mb": _peak_mb(),
     "warnings": reporter.warnings,
 }))
@@ -687,15 +675,13 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
 
 
 def breakdown(samples: list[Sample], kids: list[dict[str, Any]]) -> dict[str, float]:
-    """Median seconds of: interpreter start and exit, imports, each stage, Pagefind, rest."""
+    """Median seconds of: interpreter start and exit, imports, each stage, the rest."""
     rows: dict[str, list[float]] = {}
     for sample, kid in zip(samples, kids, strict=True):
         stages = kid["stages"]
         parts = {"start+exit": sample.wall - kid["inside_s"], "imports": kid["imports_s"]}
         for stage in STAGES:
             parts[stage] = stages.get(stage, 0.0)
-        parts["write"] -= kid["pagefind_s"]
-        parts["pagefind"] = kid["pagefind_s"]
         parts["other"] = kid["inside_s"] - kid["imports_s"] - sum(stages.values())
         for key, value in parts.items():
             rows.setdefault(key, []).append(value)

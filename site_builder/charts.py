@@ -6,10 +6,7 @@ import copy
 import hashlib
 import importlib.util
 import json
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import escape
 
 from site_builder import formatting, theme
+from site_builder.atomic import write_file
 from site_builder.errors import SiteError
 from site_builder.figures import Source, within
 from site_builder.prose import ChartBlock
-from site_builder.report import Progress
 from site_builder.scope import PageScope
 
 if TYPE_CHECKING:
@@ -267,19 +264,23 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
 
 
 class Renderer:
-    """Static SVG from Vega-Lite via vl-convert, cached on disk by content hash."""
+    """Static SVG (and a PNG at twice the size) from Vega-Lite via vl-convert, cached on disk
+    by content hash. Safe to share one cache folder between processes."""
 
     def __init__(self, cache_dir: Path) -> None:
-        self.cache_dir = cache_dir
+        self.folder = cache_dir / "charts"
         self.rendered = 0
         self.cached = 0
 
-    def svg(self, chart: Chart) -> str:
-        path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
-        if path.exists():
+    def render(self, chart: Chart) -> tuple[str, bytes]:
+        """The chart's SVG and PNG: from the cache, else drawn (the engine starts on first
+        use, once per process)."""
+        name = f"{chart.key}-{VL_CONVERT_VERSION}"
+        svg_path, png_path = self.folder / f"{name}.svg", self.folder / f"{name}@2x.png"
+        if svg_path.exists() and png_path.exists():
             self.cached += 1
-            return path.read_text(encoding="utf-8")
-        import vl_convert as vlc  # the engine starts on first use, once per process
+            return svg_path.read_text(encoding="utf-8"), png_path.read_bytes()
+        import vl_convert as vlc
 
         try:
             svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
@@ -287,83 +288,11 @@ class Renderer:
             raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: "
                             f"{str(exc).splitlines()[0]}",
                             hint="Check mark and encoding against the Vega-Lite docs.") from exc
-        self.rendered += 1
-        _store(path, svg.encode("utf-8"))
-        return svg
-
-    def png(self, chart: Chart, svg: str) -> bytes:
-        """The chart as a PNG at twice its size, for download; cached like the SVG."""
-        path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}@2x.png"
-        if path.exists():
-            return path.read_bytes()
-        import vl_convert as vlc
-
         png = bytes(vlc.svg_to_png(svg, scale=2))
-        _store(path, png)
-        return png
-
-
-    def render_all(self, charts: list[Chart], progress: Progress | None = None
-                   ) -> dict[str, tuple[str, bytes]]:
-        """SVG and PNG of every chart: from the cache, else rendered on every core.
-
-        Each worker process starts the Vega engine once; a handful of charts are rendered
-        here instead, where starting workers would cost more than it saves.
-        """
-        out: dict[str, tuple[str, bytes]] = {}
-        todo = []
-        for chart in charts:
-            svg_path = self.cache_dir / "charts" / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
-            png_path = svg_path.with_name(f"{chart.key}-{VL_CONVERT_VERSION}@2x.png")
-            if svg_path.exists() and png_path.exists():
-                self.cached += 1
-                out[chart.key] = (svg_path.read_text(encoding="utf-8"), png_path.read_bytes())
-            else:
-                todo.append(chart)
-        show = progress or (lambda items, total, label: iter(items))
-        workers = min(os.cpu_count() or 1, len(todo) // PER_WORKER)
-        if workers < 2:
-            for chart in show(todo, len(todo), "Charts"):
-                svg = self.svg(chart)
-                out[chart.key] = (svg, self.png(chart, svg))
-            return out
-        specs = [json.dumps(chart.spec) for chart in todo]
-        # spawn, not fork: a forked child of a process with threads (a preview server, a
-        # test's HTTP server) can inherit a held lock and hang forever.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(show(pool.map(_render, specs, chunksize=4), len(specs), "Charts"))
-        for chart, (svg, png, problem) in zip(todo, results, strict=True):
-            if problem:
-                raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: {problem}",
-                                hint="Check mark and encoding against the Vega-Lite docs.")
-            name = f"{chart.key}-{VL_CONVERT_VERSION}"
-            _store(self.cache_dir / "charts" / f"{name}.svg", svg.encode("utf-8"))
-            _store(self.cache_dir / "charts" / f"{name}@2x.png", png)
-            self.rendered += 1
-            out[chart.key] = (svg, png)
-        return out
-
-
-PER_WORKER = 8  # below this many charts per core, one process renders them all
-
-
-def _render(spec: str) -> tuple[str, bytes, str]:
-    """In a worker: (SVG, PNG, problem) for one Vega-Lite spec."""
-    import vl_convert as vlc
-
-    try:
-        svg = vlc.vegalite_to_svg(vl_spec=json.loads(spec))
-    except ValueError as exc:
-        return "", b"", str(exc).splitlines()[0]
-    return svg, bytes(vlc.svg_to_png(svg, scale=2)), ""
-
-
-def _store(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+        write_file(svg_path, svg.encode("utf-8"))
+        write_file(png_path, png)
+        self.rendered += 1
+        return svg, png
 
 
 def accessible_svg(svg: str, chart: Chart, dom_id: str) -> str:
@@ -388,8 +317,5 @@ def vega_bundle(cache_dir: Path) -> bytes:
     if not path.exists():
         import vl_convert as vlc
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;"), encoding="utf-8")
-        tmp.replace(path)
+        write_file(path, vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode())
     return path.read_bytes()

@@ -10,9 +10,8 @@ from collections import defaultdict
 
 from jinja2 import Environment
 
-from site_builder.pages import Entry
 from site_builder.render import render_template
-from site_builder.site import Site, slugify
+from site_builder.site import Entry, Site, slugify
 
 INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -14,6 +13,7 @@ from site_builder.content import Document, FrontMatter, Highlight
 from site_builder.data.snapshot import DatasetMeta, Snapshot
 from site_builder.figures import Source
 from site_builder.scope import PageScope
+from site_builder.site import Entry
 
 
 @dataclass(frozen=True)
@@ -37,51 +37,6 @@ class Page:
     @property
     def is_brief(self) -> bool:
         return self.doc.kind == "brief"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What listings, feeds and the sitemap need of a page; small, and kept in the build
-    cache so an unchanged page is never evaluated again just to be listed."""
-
-    kind: str  # "brief" or "page"
-    url: str
-    title: str
-    summary: str
-    date: str = ""  # ISO dates; pages have none
-    updated: str = ""
-    tags: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-    headline: tuple[str, str] | None = None  # (label, figure HTML)
-    thumb: str = ""  # id of the chart shown on cards
-    draft: bool = False
-    aliases: tuple[str, ...] = ()  # old addresses that redirect here
-
-    @property
-    def is_brief(self) -> bool:
-        return self.kind == "brief"
-
-    @property
-    def has_card(self) -> bool:
-        """A brief with a headline figure or a chart gets a social card of its own; one
-        without either would show only its title, which every platform prints beside the
-        image anyway, so it shares the site's card."""
-        return self.is_brief and bool(self.headline or self.thumb)
-
-    @property
-    def card(self) -> str:
-        """Site path of the social card shown when this page is shared."""
-        return self.url + "card.png" if self.has_card else "/card.png"
-
-    def to_json(self) -> dict[str, object]:
-        return dict(self.__dict__)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Entry:
-        headline = data.get("headline")
-        return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
-                      "aliases": tuple(data["aliases"]),
-                      "headline": tuple(headline) if headline else None})
 
 
 def entry_for(page: Page) -> Entry:

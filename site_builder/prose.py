@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from site_builder.content import YAML_LOADER
 from site_builder.errors import SiteError
 from site_builder.figures import Figure, Series
+from site_builder.typography import TypographyExtension
 
 OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
 PLACEHOLDER = '<div data-chart-slot="{}"></div>'
@@ -121,13 +123,19 @@ def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path
                         hint="Check the helper's arguments against README, 'Figures'.") from exc
 
 
+_converters = threading.local()  # a Markdown instance is reusable, but not across threads
+
+
 def to_html(text: str) -> str:
     """Markdown -> HTML, with tables, footnotes, heading ids and typographic quotes."""
-    return markdown.markdown(
-        text,
-        extensions=["tables", "footnotes", "attr_list", "smarty", "sane_lists", "toc"],
-        extension_configs={"toc": {"permalink": False},
-                           # align="right", not style="...": no inline styles, for the CSP
-                           "tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown.Markdown(
+            extensions=["tables", "footnotes", "attr_list", TypographyExtension(),
+                        "sane_lists", "toc"],
+            extension_configs={"toc": {"permalink": False},
+                               # align="right", not style="...": no inline styles, for the CSP
+                               "tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+    return converter.reset().convert(text)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from site_builder import calendar
 from site_builder.data.declarations import Declaration
 from site_builder.formatting import day, period
-from site_builder.pages import Page
+
+if TYPE_CHECKING:
+    from site_builder.pages import Page
 
 
 @dataclass(frozen=True)

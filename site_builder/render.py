@@ -5,18 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+)
 from markupsafe import Markup
 
-from site_builder.charts import Chart, accessible_svg
+from site_builder.charts import Chart, accessible_svg, vega_bundle
 from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
-from site_builder.pages import Entry, Page, entry_for
-from site_builder.site import Site, card_alt, slugify
+from site_builder.pages import Page, entry_for
+from site_builder.site import Entry, Site, card_alt, slugify
 from site_builder.social import CardRenderer, card_svg
+
+VEGA = "vega-embed.js"  # Vega, Vega-Lite and vega-embed, for pages with charts
 
 
 @dataclass(frozen=True)
@@ -25,17 +34,18 @@ class RenderedChart:
     png: bytes
 
 
-def template_environment(templates: Path, site: Site, asset_paths: dict[str, str]
-                         ) -> Environment:
-    def asset(name: str) -> str:
-        if name not in asset_paths:
-            raise SiteError(f"no asset named {name!r}", templates / "assets",
-                            hint=f"Assets: {', '.join(sorted(asset_paths))}.")
-        return asset_paths[name]
+def template_environment(templates: Path, site: Site, asset: Callable[[str], str],
+                         cache_dir: Path | None = None) -> Environment:
+    """Jinja for the site's templates; ``asset`` maps a plain asset name to its public path.
 
+    With ``cache_dir``, compiled templates are kept there, so a process that renders a few
+    pages does not compile every template first.
+    """
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True,
+                      bytecode_cache=FileSystemBytecodeCache(str(_folder(cache_dir / "jinja")))
+                      if cache_dir else None)
     env.filters["cell"] = _cell
     env.filters["slugify"] = slugify
     env.filters["absolute"] = site.absolute
@@ -82,16 +92,39 @@ def fingerprint(name: str, data: bytes) -> str:
     return f"assets/{stem}.{hashlib.sha256(data).hexdigest()[:8]}{dot}{ext}"
 
 
-def assets(templates: Path, extra: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
-    """The stylesheet, scripts and icons under fingerprinted names, and a map from each
-    plain name to its public path, for templates' ``asset()``."""
-    sources = {p.name: p.read_bytes() for p in sorted((templates / "assets").iterdir())}
-    files, paths = {}, {}
-    for name, data in {**sources, **extra}.items():
-        out = fingerprint(name, data)
-        files[out] = data
-        paths[name] = "/" + out
-    return files, paths
+def _folder(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Assets:
+    """The stylesheet, scripts and icons under fingerprinted names.
+
+    Called with a plain name (templates' ``asset()``), gives its public path. The Vega
+    script bundle, needed only by pages with charts, is read or built on first request.
+    """
+
+    def __init__(self, templates: Path, cache_dir: Path) -> None:
+        self.folder = templates / "assets"
+        self.cache_dir = cache_dir
+        self.names = [*sorted(p.name for p in self.folder.iterdir()), VEGA]
+        self._paths: dict[str, str] = {}
+
+    def data(self, name: str) -> bytes:
+        return vega_bundle(self.cache_dir) if name == VEGA else (self.folder / name).read_bytes()
+
+    def __call__(self, name: str) -> str:
+        if name not in self._paths:
+            if name not in self.names:
+                raise SiteError(f"no asset named {name!r}", self.folder,
+                                hint=f"Assets: {', '.join(self.names)}.")
+            self._paths[name] = "/" + fingerprint(name, self.data(name))
+        return self._paths[name]
+
+    def files(self, charted: bool) -> dict[str, bytes]:
+        """Every asset as output path -> bytes; the Vega bundle only if a page has charts."""
+        names = self.names if charted else [n for n in self.names if n != VEGA]
+        return {self(name).lstrip("/"): self.data(name) for name in names}
 
 
 def render_page(site: Site, env: Environment, page: Page, charts: dict[str, RenderedChart],

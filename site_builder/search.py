@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
+from site_builder.atomic import swap_dir
 from site_builder.errors import SiteError
 
 SEARCH = "pagefind"  # the folder of the index, below the site
@@ -28,3 +30,14 @@ def index_site(folder: Path, into: Path) -> None:
         raise SiteError("the search index could not be built: "
                         + (result.stderr or result.stdout).strip()[-500:],
                         hint=REINSTALL)
+
+
+def reindex(output: Path) -> None:
+    """Index the site in ``output`` again, beside the old index, then swap the new one in."""
+    staged = output.parent / f".{output.name}.search"
+    shutil.rmtree(staged, ignore_errors=True)
+    try:
+        index_site(output, staged)
+        swap_dir(staged, output / SEARCH)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)

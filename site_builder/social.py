@@ -9,8 +9,8 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from site_builder.pages import Entry
-from site_builder.site import Site, plain
+from site_builder.atomic import write_file
+from site_builder.site import Entry, Site, plain
 
 WIDTH, HEIGHT = 1200, 630
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
@@ -74,10 +74,7 @@ class CardRenderer:
         import vl_convert as vlc
 
         png = bytes(vlc.svg_to_png(svg, scale=1))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(png)
-        tmp.replace(path)
+        write_file(path, png)
         return png
 
 

@@ -1,57 +1,99 @@
-"""Write the site: stage every file in a temporary folder, then swap it into place."""
+"""Write the site: every new or changed file goes to a staging folder beside ``output/``
+first, and into ``output/`` only once the whole build has succeeded."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
-from site_builder.atomic import staging_dir, swap_dir, write_file
-from site_builder.search import SEARCH, index_site
+from site_builder.atomic import staging_dir, swap_dir
+from site_builder.incremental import digest
+from site_builder.search import SEARCH
 
 
-def write_site(files: dict[str, bytes], output: Path) -> None:
-    """Replace ``output`` with ``files`` and their search index; on failure the old site
-    stays."""
-    staged = staging_dir(output)
+class Stage:
+    """A staging folder that any process of the build may write into.
+
+    ``present`` maps each file now in ``output/`` to its hash; a file rendered exactly as it
+    stands there is not written again. For a build from scratch it is empty.
+    """
+
+    def __init__(self, folder: Path, present: Mapping[str, str]) -> None:
+        self.folder = folder
+        self.present = present
+        self._folders: set[Path] = set()
+
+    def put(self, files: Mapping[str, bytes]) -> dict[str, str]:
+        """Stage what differs from ``output/``; return every file's hash."""
+        hashes = {}
+        for relative, data in files.items():
+            hashes[relative] = checksum = digest(data)
+            if self.present.get(relative) != checksum:
+                self._write(self.folder / relative, data)
+        return hashes
+
+    def _write(self, target: Path, data: bytes) -> None:
+        folder = target.parent
+        if folder not in self._folders:
+            _make_folders(folder, self.folder)
+            self._folders.add(folder)
+        with target.open("wb") as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), 0o644)  # whatever the umask: a web server reads it
+
+
+def _make_folders(folder: Path, root: Path) -> None:
+    """Create ``folder`` and missing parents below ``root``, each readable by a server."""
+    missing = []
+    while folder != root and not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=0o755)
+            path.chmod(0o755)
+        except FileExistsError:  # another worker made it first
+            pass
+
+
+def open_stage(output: Path, present: Mapping[str, str]) -> Stage:
+    return Stage(staging_dir(output), present)
+
+
+def discard(stage: Stage) -> None:
+    shutil.rmtree(stage.folder, ignore_errors=True)
+
+
+def publish_new(stage: Stage, output: Path) -> None:
+    """The staging folder holds the whole site: put it in place of ``output``."""
     try:
-        for relative, data in sorted(files.items()):
-            target = staged / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            target.chmod(0o644)
-        index_site(staged, staged / SEARCH)
-        for folder in staged.rglob("*"):
-            if folder.is_dir():
-                folder.chmod(0o755)
-        swap_dir(staged, output)
+        swap_dir(stage.folder, output)
     except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
+        discard(stage)
         raise
 
 
-def update_site(files: dict[str, bytes], wanted: dict[str, str],
-                present: dict[str, list[int | str]], output: Path) -> int:
-    """Bring ``output`` from ``present`` to ``wanted`` (path -> hash), writing only changes.
-
-    ``files`` holds the bytes of every file rendered this time; a wanted file missing from it
-    is one the cache kept, already in place. Each file is replaced atomically; the search
-    index is rebuilt beside the old one and swapped in when any page changed.
-    """
-    changed = {path: files[path] for path, checksum in wanted.items()
-               if path in files and (path not in present or present[path][0] != checksum)}
-    removed = [path for path in present
-               if path not in wanted and not path.startswith(f"{SEARCH}/")]
-    for path, data in sorted(changed.items()):
-        write_file(output / path, data)
-    for path in removed:
-        (output / path).unlink(missing_ok=True)
-    _prune_empty(output, removed)
-    if any(p.endswith(".html") for p in [*changed, *removed]) or not (output / SEARCH).exists():
-        staged = output.parent / f".{output.name}.search"
-        shutil.rmtree(staged, ignore_errors=True)
-        index_site(output, staged)
-        swap_dir(staged, output / SEARCH)
-    return len(changed) + len(removed)
+def publish_changes(stage: Stage, wanted: Mapping[str, str], output: Path) -> list[str]:
+    """Bring ``output`` to ``wanted`` (path -> hash) from what is staged, file by file, each
+    replaced atomically. Returns the paths written or removed."""
+    try:
+        changed = [path for path, checksum in wanted.items()
+                   if stage.present.get(path) != checksum]
+        removed = [path for path in stage.present
+                   if path not in wanted and not path.startswith(f"{SEARCH}/")]
+        for path in sorted(changed):
+            target = output / path
+            if not target.parent.is_dir():
+                _make_folders(target.parent, output)
+            (stage.folder / path).replace(target)
+        for path in removed:
+            (output / path).unlink(missing_ok=True)
+        _prune_empty(output, removed)
+    finally:
+        discard(stage)
+    return changed + removed
 
 
 def _prune_empty(output: Path, removed: list[str]) -> None:

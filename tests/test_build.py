@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject
 
-from site_builder import evaluation
+from site_builder import worker
 from site_builder.build import build
 from site_builder.cli import main
 from site_builder.config import Project
@@ -454,17 +454,17 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
         assert "trade_balance.csv.gz" in str(error)
 
 
-# -- (e2) many pages are evaluated on every core, with the same result ----------------------------
+# -- (e2) many pages are built on every core, with the same result ----------------------------
 
 def evaluate_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the build use worker processes however few pages it has, as a large site does.
     With one CPU it never uses them, so there is nothing to test."""
     if (os.cpu_count() or 1) < 2:
-        pytest.skip("one CPU: the build always evaluates pages in its own process")
-    monkeypatch.setattr(evaluation, "PER_WORKER", 1)
+        pytest.skip("one CPU: the build always builds pages in its own process")
+    monkeypatch.setattr(worker, "PER_WORKER", 1)
 
 
-def test_pages_evaluated_on_every_core_match_one_process(
+def test_pages_built_on_every_core_match_one_process(
         tiny: TinyProject, folder_bytes: FolderBytes, monkeypatch: pytest.MonkeyPatch) -> None:
     for n in range(4):
         tiny.brief(f"deficit-{n}", GOOD.replace("The 2024 deficit", f"The 2024 deficit, {n}")
@@ -482,7 +482,7 @@ def test_pages_evaluated_on_every_core_match_one_process(
 
 @pytest.fixture(params=["one process", "every core"])
 def evaluating(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Evaluate pages in the build's process, or in worker processes as a large site does."""
+    """Build pages in the build's process, or in worker processes as a large site does."""
     if request.param == "every core":
         evaluate_on_every_core(monkeypatch)
     return str(request.param)

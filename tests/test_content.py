@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from conftest import TinyProject
 
 from site_builder.content import FrontMatter, parse_document
@@ -348,3 +349,27 @@ def test_highlight_expression_error_names_the_item_line(tiny: TinyProject) -> No
     assert error.path == path
     assert error.line == line_of(text, "  - label: Deficit")
     assert "measure is 'nope'" in error.message
+
+
+# -- typography ---------------------------------------------------------------------------
+
+def test_quotes_dashes_and_ellipses_are_typographic_but_code_is_left_alone(
+        tiny: TinyProject) -> None:
+    tiny.brief("quotes", HEAD + (
+        "China's share of the '90s boom -- as analysts said, \"record\" -- was ... large.\n\n"
+        "A table:\n\n| Term | Meaning |\n|---|---|\n| \"Gap\" | It's the deficit---roughly |\n\n"
+        "She called it \"*the* surge\" and wrote `x = \"a\" -- 'b'`.\n\n"
+        "    code block with \"quotes\" -- kept\n"))
+    tiny.build()
+    html = (tiny.output / "briefs" / "quotes" / "index.html").read_text(encoding="utf-8")
+    body = BeautifulSoup(html, "html.parser").select_one(".brief-body")
+    assert body is not None
+    paragraphs = [p.get_text() for p in body.find_all("p")]
+    assert paragraphs[0] == ("China\u2019s share of the \u201990s boom \u2013 as analysts said, "
+                             "\u201crecord\u201d \u2013 was \u2026 large.")
+    assert [td.get_text() for td in body.find_all("td")] == [
+        "\u201cGap\u201d", "It\u2019s the deficit\u2014roughly"]
+    # a quote next to inline markup opens or closes by what stands on either side of it
+    assert paragraphs[2].startswith("She called it \u201cthe surge\u201d and wrote ")
+    assert [c.get_text() for c in body.find_all("code")] == [
+        "x = \"a\" -- 'b'", "code block with \"quotes\" -- kept\n"]

@@ -1,0 +1,148 @@
+"""What a build has to do: every source file, and which of them the build cache can't vouch
+for. Nothing here parses Markdown or renders a template, so a build with nothing to do
+stops after this stage having imported little more than the standard library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from site_builder.config import Project, SiteConfig, load_config
+from site_builder.data.declarations import load_declarations
+from site_builder.data.snapshot import Snapshot
+from site_builder.data.status import check_freshness
+from site_builder.errors import SiteError
+from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
+from site_builder.releases import ReleaseStatus
+from site_builder.report import Reporter
+
+if TYPE_CHECKING:
+    from site_builder.content import Document
+
+CODE = Path(__file__).parent
+CHART_FENCE = re.compile(rb"^(?:`{3,}|~{3,})[ \t]*chart[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One page's source: a Markdown file, or a generated template with one of its rows."""
+
+    path: Path
+    kind: str  # "brief" or "page"
+    relative: str  # for a generated page: "TEMPLATE#SLUG"
+    text: bytes
+    row: dict[str, Any] | None = None
+
+    @property
+    def digest(self) -> str:
+        from site_builder.generate import row_key
+
+        return digest(self.text + (row_key(self.row) if self.row else b""))
+
+    @property
+    def charted(self) -> bool:
+        """Whether the source may draw charts, which cost a hundred times a page of text."""
+        return CHART_FENCE.search(self.text) is not None
+
+    def parse(self) -> Document:
+        from site_builder.content import parse_document
+
+        text = self.text.decode("utf-8") if self.row else None
+        return parse_document(self.path, self.kind, text, self.row)
+
+
+def find_sources(project: Project, snapshot: Snapshot) -> tuple[list[Source], list[SiteError]]:
+    """Every brief and page, with one per row of each generated template."""
+    found = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
+    found += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
+    sources = [Source(p, kind, str(p.relative_to(project.root)), p.read_bytes())
+               for p, kind in found]
+    errors = []
+    templates = sorted(project.generated.glob("*.md"))
+    if templates:
+        from site_builder.generate import expand
+    for template in templates:
+        relative = str(template.relative_to(project.root))
+        try:
+            rows = expand(template, template.read_text(encoding="utf-8"), project.content,
+                          snapshot)
+        except SiteError as exc:
+            errors.append(exc if exc.path else exc.located(template))
+            continue
+        sources += [Source(template, "brief", f"{relative}#{row['slug']}", text.encode(), row)
+                    for text, row in rows]
+    return sources, errors
+
+
+def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list[SiteError]]:
+    """Parse every brief and page; collect all front-matter errors rather than stop at one."""
+    from site_builder.content import FrontMatter
+
+    sources, errors = find_sources(project, Snapshot(project.lockfile))
+    docs = []
+    for source in sources:
+        try:
+            doc = source.parse()
+        except SiteError as exc:
+            errors.append(exc)
+            continue
+        if not (isinstance(doc.meta, FrontMatter) and doc.meta.draft and not drafts):
+            docs.append(doc)
+    return docs, errors
+
+
+def build_key(project: Project, drafts: bool, status: ReleaseStatus) -> str:
+    """What every page depends on: templates, settings, site_builder's code, the chart
+    engine (it names the script bundle pages load), whether drafts are shown, and where the
+    release calendar stands."""
+    from importlib import metadata
+
+    settings = project.site_toml.read_bytes() if project.site_toml.exists() else b""
+    engine = metadata.version("vl-convert-python").encode()
+    return tree_digest(project.templates, CODE,
+                       extra=settings + engine + status.key + bytes([drafts]))
+
+
+@dataclass
+class Plan:
+    """The inputs, checked, and the build cache's verdict on every source."""
+
+    config: SiteConfig
+    snapshot: Snapshot
+    status: ReleaseStatus
+    cache: BuildCache
+    modules: dict[str, str]  # chart module -> hash of its code
+    kept: dict[str, PageRecord]  # sources whose last output stands, by relative name
+    stale: list[Source]  # sources to build again
+    errors: list[SiteError] = field(default_factory=list)
+
+
+def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool, strict: bool,
+               today: dt.date) -> Plan:
+    """Read and check the settings, the data and the cache; sort the sources into kept and
+    stale. Problems are collected in ``Plan.errors``, not raised, so all are shown at once."""
+    config = load_config(project)
+    snapshot = Snapshot(project.lockfile)
+    errors = check_freshness(project, snapshot, reporter, strict, config.max_data_age_days,
+                             today)
+    status = ReleaseStatus.load(project.content / "data" / "releases.toml",
+                                load_declarations(project.declarations), today)
+    cache = BuildCache.open(project.cache, output, build_key(project, drafts, status))
+    modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
+    sources, problems = find_sources(project, snapshot)
+    plan = Plan(config, snapshot, status, cache, modules, {}, [], errors + problems)
+    for source in sources:
+        record = cache.reusable(source.relative, source.digest, snapshot.metas, modules)
+        if record is not None:
+            plan.kept[source.relative] = record
+        else:
+            plan.stale.append(source)
+    for name in sorted({n for r in plan.kept.values() for n in r.datasets}):
+        try:  # a kept page's data must still be intact, though it is not read again
+            snapshot.verify(name)
+        except SiteError as exc:
+            plan.errors.append(exc)
+    return plan

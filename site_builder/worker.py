@@ -1,0 +1,138 @@
+"""Build the pages that need it, each from source to staged files: parse, evaluate, draw its
+charts, render, stage. Here, or on every core when there is enough work to share."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.config import Project, SiteConfig
+from site_builder.errors import SiteError
+from site_builder.incremental import PageRecord
+from site_builder.plan import Source
+from site_builder.releases import ReleaseStatus
+from site_builder.report import Progress
+
+#: Work, in pages of plain text, below which a second process costs more than it saves
+#: (a worker takes about 0.3 s to start). A page with charts counts as CHARTED pages.
+PER_WORKER = 200
+CHARTED = 40
+
+
+@dataclass(frozen=True)
+class Job:
+    """What building any page needs besides its source; sent once to each worker."""
+
+    project: Project
+    config: SiteConfig
+    status: ReleaseStatus
+    drafts: bool
+    modules: Mapping[str, str]  # chart module -> hash of its code
+    staging: Path
+    present: Mapping[str, str]  # output path -> hash of the file now in output/
+
+
+@dataclass(frozen=True)
+class Built:
+    """One source's outcome: its record (entry and files), or the error that stopped it."""
+
+    relative: str  # the source's name, as in Source.relative
+    record: PageRecord | None = None
+    error: SiteError | None = None
+    charts: int = 0
+    charts_rendered: int = 0
+
+
+class PageBuilder:
+    """Everything one process needs to build pages, made once: the data, the expression
+    sandbox, the templates, the chart and card renderers, the staging folder."""
+
+    def __init__(self, job: Job) -> None:
+        from site_builder.charts import Renderer
+        from site_builder.data.snapshot import Snapshot
+        from site_builder.prose import expression_environment
+        from site_builder.render import Assets, template_environment
+        from site_builder.site import Site
+        from site_builder.social import CardRenderer
+        from site_builder.write import Stage
+
+        project = job.project
+        self.job = job
+        self.snapshot = Snapshot(project.lockfile)
+        self.sandbox = expression_environment()
+        self.site = Site(job.config, (), ())  # a page never lists the others
+        self.env = template_environment(project.templates, self.site,
+                                        Assets(project.templates, project.cache), project.cache)
+        self.charts = Renderer(project.cache)
+        self.cards = CardRenderer(project.cache)
+        self.stage = Stage(job.staging, job.present)
+
+    def __call__(self, source: Source) -> Built:
+        try:
+            return self._build(source)
+        except SiteError as exc:
+            exc = exc if exc.path else exc.located(source.path)
+            if source.row:  # say which generated page: the file is their template
+                exc = SiteError(f"(page {source.row['slug']!r}) {exc.message}", exc.path,
+                                exc.line, exc.hint)
+            return Built(source.relative, error=exc)
+
+    def _build(self, source: Source) -> Built:
+        from site_builder.content import FrontMatter
+        from site_builder.pages import entry_for, evaluate
+        from site_builder.render import RenderedChart, render_page
+
+        doc = source.parse()
+        if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not self.job.drafts:
+            return Built(source.relative, PageRecord(source.digest, {}, {}, None, {}))
+        page = evaluate(doc, self.snapshot, self.sandbox, self.job.project.charts)
+        before = self.charts.rendered
+        drawn = {chart.key: RenderedChart(*self.charts.render(chart)) for chart in page.charts}
+        files = render_page(self.site, self.env, page, drawn, self.cards,
+                            self.job.status.note(page))
+        datasets = {m.name for m in page.datasets}
+        for chart in page.charts:
+            datasets.update(chart.datasets)
+        record = PageRecord(
+            source=source.digest,
+            datasets={name: self.snapshot.meta(name).sha256 for name in sorted(datasets)},
+            modules={str(p): self.job.modules.get(str(p), "") for p in page.modules},
+            entry=entry_for(page).to_json(),
+            files=self.stage.put(files))
+        return Built(source.relative, record, charts=len(page.charts),
+                     charts_rendered=self.charts.rendered - before)
+
+
+_builder: PageBuilder | None = None
+
+
+def _start(job: Job) -> None:
+    global _builder
+    _builder = PageBuilder(job)
+
+
+def _build_one(source: Source) -> Built:
+    assert _builder is not None, "worker not started"
+    return _builder(source)
+
+
+def build_pages(sources: list[Source], job: Job, progress: Progress) -> Iterator[Built]:
+    """Each source built, in order: in this process, or on every core when the work is
+    large enough to pay for starting workers."""
+    work = sum(CHARTED if source.charted else 1 for source in sources)
+    workers = min(os.cpu_count() or 1, work // PER_WORKER)
+    if workers < 2:
+        builder = PageBuilder(job)
+        yield from (builder(source) for source in progress(sources, len(sources), "Building"))
+        return
+    # spawn, not fork: a forked child of a threaded process (the preview server) may hang
+    context = multiprocessing.get_context("spawn")
+    chunk = max(1, min(16, len(sources) // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
+                             initargs=(job,)) as pool:
+        built = pool.map(_build_one, sources, chunksize=chunk)
+        yield from progress(built, len(sources), "Building")
