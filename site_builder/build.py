@@ -14,7 +14,7 @@ from site_builder.errors import BuildFailed, SiteError
 from site_builder.incremental import digest
 from site_builder.plan import plan_build
 from site_builder.report import Reporter
-from site_builder.search import SEARCH, index_site, reindex
+from site_builder.search import SEARCH, index_site
 from site_builder.site import Entry, Site, newest_first
 from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
 
@@ -89,7 +89,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     if not cache.output:  # from scratch: the staging folder becomes the site
         assert stage is not None
         with reporter.stage("search"):
-            index_site(stage.folder, stage.folder / SEARCH)
+            index_site(stage.folder)
         with reporter.stage("write"):
             publish_new(stage, output)
         written = len(wanted)
@@ -99,7 +99,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         written = len(changed)
         if any(p.endswith(".html") for p in changed) or not (output / SEARCH).is_dir():
             with reporter.stage("search"):
-                reindex(output)
+                index_site(output)
     if written or plan.stale or not cache.output:
         cache.pages = records
         cache.save(output, wanted)

@@ -43,7 +43,7 @@ def template_environment(templates: Path, site: Site, asset: Callable[[str], str
     """
     env = Environment(loader=FileSystemLoader(templates), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True,
+                      keep_trailing_newline=True, auto_reload=False,  # fixed mid-build
                       bytecode_cache=FileSystemBytecodeCache(str(_folder(cache_dir / "jinja")))
                       if cache_dir else None)
     env.filters["cell"] = _cell

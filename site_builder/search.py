@@ -1,20 +1,46 @@
-"""Full-text search that works on a static host: a Pagefind index built beside the pages."""
+"""Full-text search that works on a static host: a Pagefind index built beside the pages.
+
+Pagefind writes its bundle (a fragment per page, index chunks, its scripts) into scratch
+space in memory where the system has it; the bundle is then copied into the site file by
+file, skipping every file already there with the same bytes. Most names in a bundle are
+content hashes, so after an edit only a few dozen files change, and writing a thousand small
+files at once, which some file systems do slowly, happens only on a first build.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
-from site_builder.atomic import swap_dir
+from site_builder.atomic import write_file
 from site_builder.errors import SiteError
 
 SEARCH = "pagefind"  # the folder of the index, below the site
 REINSTALL = "Reinstall with `python -m pip install -e .` (it brings Pagefind)."
+ENTRY = "pagefind-entry.json"  # names the current index files: replaced after them
 
 
-def index_site(folder: Path, into: Path) -> None:
-    """Index the pages in ``folder``; write the index and the search UI to ``into``."""
+def index_site(folder: Path) -> int:
+    """Index the pages in ``folder`` and bring ``folder/pagefind`` up to date; returns the
+    number of files of the index written or removed."""
+    scratch = Path(tempfile.mkdtemp(prefix="site-builder-search-", dir=_scratch_root()))
+    try:
+        _run_pagefind(folder, scratch / SEARCH)
+        return _install(scratch / SEARCH, folder / SEARCH)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _scratch_root() -> str | None:
+    """A folder in memory (tmpfs) where there is one, else the system's temporary folder."""
+    shm = "/dev/shm"
+    return shm if Path(shm).is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def _run_pagefind(folder: Path, into: Path) -> None:
     try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
         from pagefind_bin import get_executable
 
@@ -23,8 +49,7 @@ def index_site(folder: Path, into: Path) -> None:
         raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
                         hint=REINSTALL) from exc
     result = subprocess.run(
-        [binary, "--site", str(folder), "--output-path", str(into),
-         "--quiet"],
+        [binary, "--site", str(folder), "--output-path", str(into), "--quiet"],
         capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SiteError("the search index could not be built: "
@@ -32,12 +57,25 @@ def index_site(folder: Path, into: Path) -> None:
                         hint=REINSTALL)
 
 
-def reindex(output: Path) -> None:
-    """Index the site in ``output`` again, beside the old index, then swap the new one in."""
-    staged = output.parent / f".{output.name}.search"
-    shutil.rmtree(staged, ignore_errors=True)
-    try:
-        index_site(output, staged)
-        swap_dir(staged, output / SEARCH)
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
+def _install(bundle: Path, target: Path) -> int:
+    """Make ``target`` hold exactly the files of ``bundle``: new files first, the entry file
+    that names them next, stale files last, so a reader meanwhile finds a whole index."""
+    new = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
+    old = {str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()} \
+        if target.is_dir() else set()
+    changed = 0
+    for name in sorted(new, key=lambda n: n == ENTRY):
+        data = (bundle / name).read_bytes()
+        there = target / name
+        if name not in old:  # nothing refers to it yet: no reader can see it half-written
+            there.parent.mkdir(parents=True, exist_ok=True)
+            there.write_bytes(data)
+        elif there.stat().st_size != len(data) or there.read_bytes() != data:
+            write_file(there, data)
+        else:
+            continue
+        changed += 1
+    for name in old - new:
+        (target / name).unlink()
+        changed += 1
+    return changed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import random
 import shutil
 from pathlib import Path
@@ -208,3 +209,23 @@ def test_project_cache_is_separate_per_output_folder(tiny: TinyProject) -> None:
     second = build(Project(tiny.root, cache_dir=tiny.project.cache), SilentReporter(),
                    tiny.root / "b")
     assert first.rebuilt == second.rebuilt == first.pages
+
+
+def test_an_edit_updates_the_search_index_in_place(tiny: TinyProject) -> None:
+    site = Site(tiny, random.Random(11))
+    for _ in range(5):
+        site.add_brief()
+    build(tiny.project, SilentReporter(), tiny.output)
+    index = tiny.output / "pagefind"
+    before = {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+    edited = next(p for p in site.briefs() if "draft: false" in p.read_text("utf-8"))
+    edited.write_text(edited.read_text("utf-8") + "\nA word nobody used: quinquennial.\n",
+                      "utf-8")
+    build(tiny.project, SilentReporter(), tiny.output)
+    after = {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+    fragments = [p for p in after if p.parent.name == "fragment"]
+    found = [p for p in fragments if b"quinquennial" in gzip.decompress(p.read_bytes())]
+    assert len(found) == 1  # the edited brief's new text is searchable...
+    kept = [p for p in fragments if before.get(p) == after[p]]
+    assert len(kept) == len(fragments) - 1  # ...and no other brief's entry was rewritten
+    assert snapshot_of(tiny.output) == clean_build(tiny, tiny.root / "clean")
