@@ -264,22 +264,21 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
 
 
 class Renderer:
-    """Static SVG (and a PNG at twice the size) from Vega-Lite via vl-convert, cached on disk
-    by content hash. Safe to share one cache folder between processes."""
+    """Static SVG from Vega-Lite via vl-convert, cached on disk by content hash. Processes
+    may share one cache folder."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.folder = cache_dir / "charts"
         self.rendered = 0
         self.cached = 0
 
-    def render(self, chart: Chart) -> tuple[str, bytes]:
-        """The chart's SVG and PNG: from the cache, else drawn (the engine starts on first
-        use, once per process)."""
-        name = f"{chart.key}-{VL_CONVERT_VERSION}"
-        svg_path, png_path = self.folder / f"{name}.svg", self.folder / f"{name}@2x.png"
-        if svg_path.exists() and png_path.exists():
+    def svg(self, chart: Chart) -> str:
+        """The chart's SVG: from the cache, else drawn (the engine starts on first use, once
+        per process)."""
+        path = self.folder / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
+        if path.exists():
             self.cached += 1
-            return svg_path.read_text(encoding="utf-8"), png_path.read_bytes()
+            return path.read_text(encoding="utf-8")
         import vl_convert as vlc
 
         try:
@@ -288,11 +287,9 @@ class Renderer:
             raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: "
                             f"{str(exc).splitlines()[0]}",
                             hint="Check mark and encoding against the Vega-Lite docs.") from exc
-        png = bytes(vlc.svg_to_png(svg, scale=2))
-        write_file(svg_path, svg.encode("utf-8"))
-        write_file(png_path, png)
+        write_file(path, svg.encode("utf-8"))
         self.rendered += 1
-        return svg, png
+        return svg
 
 
 def accessible_svg(svg: str, chart: Chart, dom_id: str) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import (
@@ -26,12 +25,6 @@ from site_builder.site import Entry, Site, card_alt, slugify
 from site_builder.social import CardRenderer, card_svg
 
 VEGA = "vega-embed.js"  # Vega, Vega-Lite and vega-embed, for pages with charts
-
-
-@dataclass(frozen=True)
-class RenderedChart:
-    svg: str
-    png: bytes
 
 
 def template_environment(templates: Path, site: Site, asset: Callable[[str], str],
@@ -127,20 +120,20 @@ class Assets:
         return {self(name).lstrip("/"): self.data(name) for name in names}
 
 
-def render_page(site: Site, env: Environment, page: Page, charts: dict[str, RenderedChart],
+def render_page(site: Site, env: Environment, page: Page, charts: dict[str, str],
                 cards: CardRenderer, release: tuple[str, str] = ("", "")) -> dict[str, bytes]:
-    """One brief or page, and beside it its charts' CSV, SVG, PNG and spec files and, for a
-    brief, its social card."""
+    """One brief or page, and beside it its charts' CSV, SVG and spec files and, for a brief
+    with a headline figure or a chart, its social card. ``charts`` maps each chart's key to
+    its SVG. (A chart's PNG is drawn by the reader's browser, from the SVG, on request.)"""
     files: dict[str, bytes] = {}
     body = page.body_html
     folder = page.output_path.rsplit("/", 1)[0]
     for number, chart in enumerate(page.charts):
-        rendered = charts[chart.key]
+        svg = charts[chart.key]
         body = body.replace(f'<div data-chart-slot="{number}"></div>',
-                            _chart_html(env, chart, rendered.svg, page, site))
+                            _chart_html(env, chart, svg, page, site))
         files[f"{folder}/{chart.id}.csv"] = chart.csv().encode()
-        files[f"{folder}/{chart.id}.svg"] = rendered.svg.encode()
-        files[f"{folder}/{chart.id}.png"] = rendered.png
+        files[f"{folder}/{chart.id}.svg"] = svg.encode()
         files[f"{folder}/{chart.id}.vl.json"] = json.dumps(
             chart.spec, separators=(",", ":")).encode()
     entry = entry_for(page)
@@ -150,7 +143,7 @@ def render_page(site: Site, env: Environment, page: Page, charts: dict[str, Rend
                                               entry=entry, card_alt=card_alt(entry),
                                               release=release)
     if entry.has_card:
-        first = charts[page.charts[0].key].svg if page.charts else None
+        first = charts[page.charts[0].key] if page.charts else None
         files[f"{folder}/card.png"] = cards.png(card_svg(site, entry, first))
     return files
 

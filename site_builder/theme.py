@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-# Vega measures text at build time; Liberation Sans (installed with Debian's fonts-liberation)
-# has Arial's metrics, so labels measured here fit where readers' browsers draw Arial.
+# Vega measures text at build time in Liberation Sans, which vl-convert carries with it (no
+# system font needed) and which has Arial's metrics, so labels fit where browsers draw Arial.
 FONT = "'Liberation Sans', Arial, Helvetica, sans-serif"
 # Mid-tone colours that keep 3:1 contrast on both the light and the dark page background.
 PALETTE = ["#3b7dd8", "#d9653b", "#2f9e78", "#b65fa8", "#8c7a2b", "#5f6b7a"]

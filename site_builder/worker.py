@@ -84,14 +84,14 @@ class PageBuilder:
     def _build(self, source: Source) -> Built:
         from site_builder.content import FrontMatter
         from site_builder.pages import entry_for, evaluate
-        from site_builder.render import RenderedChart, render_page
+        from site_builder.render import render_page
 
         doc = source.parse()
         if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not self.job.drafts:
             return Built(source.relative, PageRecord(source.digest, {}, {}, None, {}))
         page = evaluate(doc, self.snapshot, self.sandbox, self.job.project.charts)
         before = self.charts.rendered
-        drawn = {chart.key: RenderedChart(*self.charts.render(chart)) for chart in page.charts}
+        drawn = {chart.key: self.charts.svg(chart) for chart in page.charts}
         files = render_page(self.site, self.env, page, drawn, self.cards,
                             self.job.status.note(page))
         datasets = {m.name for m in page.datasets}

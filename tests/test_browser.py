@@ -145,6 +145,13 @@ def test_flagship_reads_fine_without_javascript(browser, server, contexts):
         box = svg.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100, box
         assert (svg.locator("title").text_content() or "").strip()
+    # the CSV and SVG downloads are links; the PNG, drawn by the script, is not offered
+    downloads = page.locator(".chart-download")
+    assert downloads.count() == CHART_COUNT
+    for download in downloads.all():
+        assert download.locator("a[download]").count() == 2
+        assert not download.locator(".chart-png").is_visible()
+        assert download.inner_text().endswith("image (SVG)")
 
 
 def test_index_lists_the_brief_with_its_headline_figure(browser, server, contexts):

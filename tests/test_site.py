@@ -592,15 +592,13 @@ def test_each_chart_offers_downloads_permalink_and_citation(
         assert isinstance(permalink, Tag) and permalink["href"] == f"#{anchor}"
 
         downloads = {str(a["href"]): a for a in figure.select(".chart-download a[href]")}
-        assert set(downloads) == {f"{chart.id}.{ext}" for ext in ("csv", "svg", "png")}
+        assert set(downloads) == {f"{chart.id}.{ext}" for ext in ("csv", "svg")}
         for href, link in downloads.items():
             assert link.has_attr("download"), href
             assert (folder / href).is_file(), href
         rows = list(csv.reader(io.StringIO((folder / f"{chart.id}.csv").read_text("utf-8"))))
         assert rows[0] == list(chart.rows.columns) and len(rows) == len(chart.rows) + 1
         assert etree.parse(str(folder / f"{chart.id}.svg")).getroot().tag.endswith("svg")
-        width, height = png_size((folder / f"{chart.id}.png").read_bytes())
-        assert width > 200 and height > 100
 
         cite = figure.select_one("details.chart-cite p")
         assert isinstance(cite, Tag)
