@@ -25,7 +25,7 @@ FLAGSHIP = "briefs/us-trade-deficit-2024/index.html"
 
 def timed_build(output: Path, cache: Path) -> float:
     code = ("import sys; from pathlib import Path; from site_builder.build import build; "
-            "from site_builder.config import Project; from site_builder.report import "
+            "from site_builder.project import Project; from site_builder.report import "
             "SilentReporter; build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), "
             "SilentReporter(), Path(sys.argv[3]))")
     start = time.perf_counter()

@@ -356,7 +356,7 @@ import json, resource, sys
 from contextlib import contextmanager
 from pathlib import Path
 from site_builder.build import build
-from site_builder.config import Project
+from site_builder.project import Project
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
 _imported = time.perf_counter()
@@ -406,7 +406,7 @@ from pathlib import Path
 profiler = cProfile.Profile()
 profiler.enable()
 from site_builder.build import build
-from site_builder.config import Project
+from site_builder.project import Project
 from site_builder.report import SilentReporter
 build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), SilentReporter(), Path(sys.argv[3]))
 profiler.disable()

@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.config import Project
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.incremental import digest
 from site_builder.plan import plan_build
+from site_builder.project import Project
 from site_builder.report import Reporter
 from site_builder.search import SEARCH, index_site
 from site_builder.site import Entry, Site, newest_first
@@ -52,7 +52,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         from site_builder.worker import Job, build_pages
 
         stage = open_stage(output, present)
-        job = Job(project, plan.config, plan.status, drafts, plan.modules, stage.folder,
+        job = Job(project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
                   present)
         with reporter.stage("pages"):
             for built in build_pages(plan.stale, job, reporter.progress):
@@ -67,8 +67,6 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         if stage is not None:
             discard(stage)
         raise BuildFailed(errors)
-    site = Site(plan.config, newest_first([e for e in entries.values() if e.is_brief]),
-                tuple(e for e in entries.values() if not e.is_brief))
     charted = any(path.endswith(".vl.json") for r in records.values() for path in r.files)
     # Listings, feeds and assets depend on every entry and on what the cache key covers,
     # nothing else: with the same entries they are the same files.
@@ -76,6 +74,8 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         (e.to_json() for e in entries.values()), key=lambda e: str(e["url"]))]).encode())
     if cache.site_files.get("from") != listed:
         with reporter.stage("site"):
+            site = Site(plan.config, newest_first([e for e in entries.values() if e.is_brief]),
+                        tuple(e for e in entries.values() if not e.is_brief))
             stage = stage or open_stage(output, present)
             cache.site_files = {"from": listed,
                                 "files": stage.put(_site_files(project, site, charted))}

@@ -37,12 +37,13 @@ from lxml import etree
 from site_builder.atomic import write_file
 from site_builder.build import build
 from site_builder.calendar import latest, load_calendar
-from site_builder.config import Project, load_config
+from site_builder.config import load_config
 from site_builder.content import Document, FrontMatter, parse_document
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.pages import evaluate
+from site_builder.project import Project
 from site_builder.prose import expression_environment
 from site_builder.report import Reporter
 

@@ -10,8 +10,8 @@ import traceback
 from pathlib import Path
 
 from site_builder import __version__
-from site_builder.config import Project
 from site_builder.errors import BuildFailed, SiteError
+from site_builder.project import Project
 from site_builder.report import ConsoleReporter
 
 # Each command imports what it runs, when it runs: `build` should not pay for pandas,

@@ -1,14 +1,13 @@
-"""The project's layout and ``content/site.toml``, validated; unknown keys are errors."""
+"""``content/site.toml``, validated; unknown keys are errors."""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from site_builder.errors import SiteError
+from site_builder.project import Project
 
 
 class SiteConfig(BaseModel):
@@ -23,54 +22,6 @@ class SiteConfig(BaseModel):
     publisher: str = Field(min_length=1)
     license: str = "CC BY 4.0"
     max_data_age_days: int = Field(default=45, ge=1)  # older fetchable data is stale
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a project's inputs and outputs live, relative to its root folder."""
-
-    root: Path
-    cache_dir: Path | None = None  # default: .cache/ in the project
-
-    @property
-    def content(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def briefs(self) -> Path:
-        return self.content / "briefs"
-
-    @property
-    def pages(self) -> Path:
-        return self.content / "pages"
-
-    @property
-    def generated(self) -> Path:
-        return self.content / "generated"
-
-    @property
-    def charts(self) -> Path:
-        return self.content / "charts"
-
-    @property
-    def lockfile(self) -> Path:
-        return self.content / "data" / "snapshot.lock.json"
-
-    @property
-    def declarations(self) -> Path:
-        return self.content / "data" / "datasets.toml"
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def cache(self) -> Path:
-        return self.cache_dir or self.root / ".cache"
-
-    @property
-    def site_toml(self) -> Path:
-        return self.content / "site.toml"
 
 
 def load_config(project: Project) -> SiteConfig:

@@ -103,27 +103,26 @@ class BuildCache:
         write_file(self.path, json.dumps(doc, separators=(",", ":")).encode())
 
 
-def _files(output: Path) -> list[str]:
-    """Every file below ``output``, as output-relative paths."""
-    found: list[str] = []
-    stack = [output]
+def _files(output: Path) -> dict[str, tuple[int, int]]:
+    """Every file below ``output`` (output-relative, with "/") -> (size, modification time)."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [("", os.fspath(output))]
     while stack:
-        with os.scandir(stack.pop()) as entries:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
             for item in entries:
                 if item.is_dir(follow_symlinks=False):
-                    stack.append(Path(item.path))
+                    stack.append((prefix + item.name + "/", item.path))
                 else:
-                    found.append(str(Path(item.path).relative_to(output)))
+                    info = item.stat(follow_symlinks=False)
+                    found[prefix + item.name] = (info.st_size, info.st_mtime_ns)
     return found
 
 
 def _state(output: Path, hashes: dict[str, str]) -> dict[str, list[int | str]]:
     """Each file's hash (where known) with its size and modification time, to notice edits."""
-    out: dict[str, list[int | str]] = {}
-    for relative in sorted(_files(output)):
-        info = (output / relative).stat()
-        out[relative] = [hashes.get(relative, ""), info.st_size, info.st_mtime_ns]
-    return out
+    return {relative: [hashes.get(relative, ""), size, mtime]
+            for relative, (size, mtime) in sorted(_files(output).items())}
 
 
 def _untouched(output: Path, recorded: dict[str, list[Any]]) -> bool:
@@ -131,13 +130,6 @@ def _untouched(output: Path, recorded: dict[str, list[Any]]) -> bool:
     if not output.is_dir():
         return False
     present = _files(output)
-    if len(present) != len(recorded):
-        return False
-    for relative in present:
-        if relative not in recorded:
-            return False
-        info = (output / relative).stat()
-        _, size, mtime = recorded[relative]
-        if info.st_size != size or info.st_mtime_ns != mtime:
-            return False
-    return True
+    return len(present) == len(recorded) and all(
+        relative in recorded and tuple(recorded[relative][1:]) == state
+        for relative, state in present.items())

@@ -5,21 +5,23 @@ stops after this stage having imported little more than the standard library."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from site_builder.config import Project, SiteConfig, load_config
-from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import SiteError
 from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
+from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
 from site_builder.report import Reporter
 
 if TYPE_CHECKING:
+    from site_builder.config import SiteConfig
     from site_builder.content import Document
 
 CODE = Path(__file__).parent
@@ -38,9 +40,11 @@ class Source:
 
     @property
     def digest(self) -> str:
+        if self.row is None:
+            return digest(self.text)
         from site_builder.generate import row_key
 
-        return digest(self.text + (row_key(self.row) if self.row else b""))
+        return digest(self.text + row_key(self.row))
 
     @property
     def charted(self) -> bool:
@@ -95,22 +99,31 @@ def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list
 
 
 def build_key(project: Project, drafts: bool, status: ReleaseStatus) -> str:
-    """What every page depends on: templates, settings, site_builder's code, the chart
-    engine (it names the script bundle pages load), whether drafts are shown, and where the
-    release calendar stands."""
-    from importlib import metadata
-
-    settings = project.site_toml.read_bytes() if project.site_toml.exists() else b""
-    engine = metadata.version("vl-convert-python").encode()
+    """What every page depends on: templates, settings, the dataset declarations (which
+    datasets are live), site_builder's code, the chart engine (it draws the charts and names
+    the script bundle pages load), whether drafts are shown, and where the release calendar
+    stands."""
+    settings = b"".join(p.read_bytes() if p.exists() else b"\0"
+                        for p in (project.site_toml, project.declarations))
     return tree_digest(project.templates, CODE,
-                       extra=settings + engine + status.key + bytes([drafts]))
+                       extra=settings + _engine() + status.key + bytes([drafts]))
+
+
+def _engine() -> bytes:
+    """Which vl-convert is installed: its module file's path, size and time, read without
+    importing it (a second) or reading package metadata."""
+    spec = importlib.util.find_spec("vl_convert")
+    if spec is None or not spec.origin:
+        return b"no vl-convert"
+    info = Path(spec.origin).stat()
+    return f"{spec.origin}|{info.st_size}|{info.st_mtime_ns}".encode()
 
 
 @dataclass
 class Plan:
     """The inputs, checked, and the build cache's verdict on every source."""
 
-    config: SiteConfig
+    project: Project
     snapshot: Snapshot
     status: ReleaseStatus
     cache: BuildCache
@@ -119,21 +132,34 @@ class Plan:
     stale: list[Source]  # sources to build again
     errors: list[SiteError] = field(default_factory=list)
 
+    @cached_property
+    def config(self) -> SiteConfig:
+        """The site's settings, validated on first use. A build with nothing to do never
+        needs them: settings that changed make every page stale, so they are read then."""
+        from site_builder.config import load_config
+
+        return load_config(self.project)
+
+    @cached_property
+    def live_status(self) -> ReleaseStatus:
+        """The release status with the datasets a fetch keeps current, for page notes."""
+        from site_builder.data.declarations import load_declarations
+
+        return self.status.with_live(load_declarations(self.project.declarations))
+
 
 def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool, strict: bool,
                today: dt.date) -> Plan:
     """Read and check the settings, the data and the cache; sort the sources into kept and
     stale. Problems are collected in ``Plan.errors``, not raised, so all are shown at once."""
-    config = load_config(project)
     snapshot = Snapshot(project.lockfile)
-    errors = check_freshness(project, snapshot, reporter, strict, config.max_data_age_days,
-                             today)
-    status = ReleaseStatus.load(project.content / "data" / "releases.toml",
-                                load_declarations(project.declarations), today)
+    status = ReleaseStatus.load(project.content / "data" / "releases.toml", today)
     cache = BuildCache.open(project.cache, output, build_key(project, drafts, status))
     modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
     sources, problems = find_sources(project, snapshot)
-    plan = Plan(config, snapshot, status, cache, modules, {}, [], errors + problems)
+    plan = Plan(project, snapshot, status, cache, modules, {}, [], problems)
+    plan.errors += check_freshness(project, snapshot, reporter, strict,
+                                   lambda: plan.config.max_data_age_days, today)
     for source in sources:
         record = cache.reusable(source.relative, source.digest, snapshot.metas, modules)
         if record is not None:

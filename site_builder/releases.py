@@ -3,16 +3,17 @@ older than the latest one."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from site_builder import calendar
-from site_builder.data.declarations import Declaration
 from site_builder.formatting import day, period
 
 if TYPE_CHECKING:
+    from site_builder.data.declarations import Declaration
     from site_builder.pages import Page
 
 
@@ -25,12 +26,17 @@ class ReleaseStatus:
     live: frozenset[str]  # datasets a fetch keeps current (not pinned, not closed)
 
     @classmethod
-    def load(cls, releases: Path, declarations: dict[str, Declaration], today: dt.date
-             ) -> ReleaseStatus:
+    def load(cls, releases: Path, today: dt.date) -> ReleaseStatus:
+        """The calendar's state today; which datasets are live is added by :meth:`with_live`,
+        only when pages are built."""
         found = calendar.load_calendar(releases) if releases.exists() else ()
+        return cls(calendar.latest(found, today), calendar.next_after(found, today),
+                   frozenset())
+
+    def with_live(self, declarations: dict[str, Declaration]) -> ReleaseStatus:
         live = frozenset(n for n, d in declarations.items()
                          if d.fetch and d.fetch.vintage is None and d.fetch.end is None)
-        return cls(calendar.latest(found, today), calendar.next_after(found, today), live)
+        return dataclasses.replace(self, live=live)
 
     @property
     def key(self) -> bytes:

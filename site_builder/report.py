@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, TextIO, TypeVar
 
-from tqdm import tqdm
-
 T = TypeVar("T")
 # what a long loop takes to show its progress: ``Reporter.progress``
 Progress = Callable[[Iterable[Any], int, str], Iterator[Any]]
@@ -57,6 +55,8 @@ class ConsoleReporter:
         print(f"error: {message}", file=self.stream)
 
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
+        from tqdm import tqdm  # only here: a build with nothing to do shows no bar
+
         show = self.verbosity >= 1 and self.stream.isatty()
         # ``delay``: a bar appears only once the work has taken a second, so short work stays quiet.
         yield from tqdm(items, total=total, desc=label, file=self.stream, disable=not show,

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from site_builder.atomic import write_file
-from site_builder.config import Project
 from site_builder.errors import SiteError
+from site_builder.project import Project
 from site_builder.site import slugify
 
 TEMPLATE = """\

@@ -32,9 +32,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from site_builder.build import BuildResult
 from site_builder.build import build as build_site
-from site_builder.config import Project
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.netlify import Rules, load_rules, redirects_file
+from site_builder.project import Project
 from site_builder.report import Reporter
 
 RELOAD_SCRIPT = "/__preview/reload.js"

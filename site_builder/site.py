@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from site_builder.config import SiteConfig
+if TYPE_CHECKING:
+    from site_builder.config import SiteConfig
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,17 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from site_builder.config import Project, SiteConfig
 from site_builder.errors import SiteError
 from site_builder.incremental import PageRecord
 from site_builder.plan import Source
+from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
 from site_builder.report import Progress
+
+if TYPE_CHECKING:
+    from site_builder.config import SiteConfig
 
 #: Work, in pages of plain text, below which a second process costs more than it saves
 #: (a worker takes about 0.3 s to start). A page with charts counts as CHARTED pages.

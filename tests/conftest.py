@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from site_builder.build import BuildResult, build
 from site_builder.check import CHROMIUM, CHROMIUM_ARGS
-from site_builder.config import Project
+from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ from conftest import REPO, TinyProject
 from site_builder import worker
 from site_builder.build import build
 from site_builder.cli import main
-from site_builder.config import Project
 from site_builder.errors import BuildFailed
+from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 FolderBytes = Callable[[Path], dict[str, bytes]]

@@ -23,7 +23,7 @@ import pytest
 from conftest import REPO, TinyProject
 
 from site_builder.check import HttpGet, Problem, check, check_site, http_status
-from site_builder.config import Project
+from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 TODAY = dt.date(2026, 11, 25)

@@ -12,10 +12,10 @@ import pytest
 from conftest import TinyProject, snapshot_of
 
 from site_builder.build import build
-from site_builder.config import Project
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot, canonical_csv
 from site_builder.data.store import describe, write_snapshot
+from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 BRIEF = """---

@@ -21,8 +21,8 @@ from conftest import REPO, TinyProject
 from playwright.sync_api import sync_playwright
 
 from site_builder.build import BuildResult, build
-from site_builder.config import Project
 from site_builder.errors import SiteError
+from site_builder.project import Project
 from site_builder.report import Reporter, SilentReporter
 from site_builder.serve import PreviewServer
 
@@ -444,7 +444,7 @@ def test_stop_ends_event_streams_promptly_and_leaves_no_threads(tiny: TinyProjec
 SERVE = """
 import sys
 from pathlib import Path
-from site_builder.config import Project
+from site_builder.project import Project
 from site_builder.report import ConsoleReporter
 from site_builder.serve import serve
 serve(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), ConsoleReporter(), port=0)

@@ -32,11 +32,11 @@ from conftest import REPO, TinyProject
 from lxml import etree
 
 from site_builder.charts import Chart
-from site_builder.config import Project
 from site_builder.content import parse_document
 from site_builder.data.snapshot import Snapshot
 from site_builder.pages import evaluate
 from site_builder.plan import find_sources
+from site_builder.project import Project
 from site_builder.prose import expression_environment
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

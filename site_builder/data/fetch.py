@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.config import Project
 from site_builder.content import Document
 from site_builder.data import status
 from site_builder.data.declarations import Declaration, Fetch, load_declarations
@@ -21,6 +20,7 @@ from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.pages import Page, evaluate
 from site_builder.plan import load_documents
+from site_builder.project import Project
 from site_builder.prose import expression_environment
 from site_builder.report import Reporter
 

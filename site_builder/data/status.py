@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from site_builder.atomic import write_file
-from site_builder.config import Project
-from site_builder.data.declarations import Declaration, load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
+from site_builder.project import Project
 from site_builder.report import Reporter
+
+if TYPE_CHECKING:
+    from site_builder.data.declarations import Declaration
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,18 @@ def live_ages(declarations: dict[str, Declaration], snapshot: Snapshot, today: d
 
 
 def check_freshness(project: Project, snapshot: Snapshot, reporter: Reporter, strict: bool,
-                    max_age_days: int, today: dt.date) -> list[SiteError]:
+                    max_age_days: Callable[[], int], today: dt.date) -> list[SiteError]:
     """After a failed fetch, say how old the data are; ``strict`` makes stale data an error.
 
-    Stale: the last fetch failed, or a live dataset is older than ``max_age_days``.
+    Stale: the last fetch failed, or a live dataset is older than ``max_age_days()`` (asked
+    only then: it comes from the site's settings).
     """
     outcome = last(project.cache)
     failed = outcome is not None and not outcome.ok
     if not strict and not failed:
         return []  # a committed snapshot ages between fetches; only --strict minds that
+    from site_builder.data.declarations import load_declarations
+
     ages = live_ages(load_declarations(project.declarations), snapshot, today)
     oldest = next(iter(ages.items()), None)
     age = (f"its oldest live dataset, {oldest[0]!r}, is {oldest[1]} days old" if oldest
@@ -74,8 +81,9 @@ def check_freshness(project: Project, snapshot: Snapshot, reporter: Reporter, st
         assert outcome is not None
         problems.append(f"the last fetch ({outcome.attempted}) failed: {outcome.problem}")
     if strict:
-        problems += [f"dataset {name!r} is {days} days old (limit {max_age_days})"
-                     for name, days in ages.items() if days > max_age_days]
+        limit = max_age_days()
+        problems += [f"dataset {name!r} is {days} days old (limit {limit})"
+                     for name, days in ages.items() if days > limit]
     if strict:
         return [SiteError(f"stale data: {p}", project.lockfile,
                           hint="Run `python -m site_builder fetch`, or build without --strict.")
