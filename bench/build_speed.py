@@ -405,6 +405,8 @@ import cProfile, pstats, sys
 from pathlib import Path
 profiler = cProfile.Profile()
 profiler.enable()
+import site_builder.worker
+site_builder.worker.PER_WORKER = 10 ** 9  # every page in this process, where the profiler is
 from site_builder.build import build
 from site_builder.project import Project
 from site_builder.report import SilentReporter
@@ -415,25 +417,26 @@ total = max(row[3] for row in stats.stats.values())
 # Activities, each measured at one function so nothing is counted twice within a line.
 ACTIVITIES = [
     ("imports (all modules)", "<frozen importlib._bootstrap>", "_find_and_load"),
-    ("build key: hash templates + code", "incremental.py", "tree_digest"),
-    ("open build cache", "incremental.py", "open"),
-    ("read + hash sources", "build.py", "find_sources"),
-    ("front matter: YAML", "content.py", "_construct"),
-    ("front matter: pydantic", "main.py", "model_validate"),
-    ("expressions: Jinja sandbox", "prose.py", "evaluate"),
-    ("Markdown -> HTML", "prose.py", "to_html"),
-    ("chart prepare (pandas)", "charts.py", "prepare"),
-    ("chart SVG (vl-convert)", "charts.py", "svg"),
-    ("chart PNG (vl-convert)", "charts.py", "png"),
+    ("plan: everything below", "plan.py", "plan_build"),
+    ("  build key: hash templates + code", "incremental.py", "tree_digest"),
+    ("  open build cache, check output/", "incremental.py", "open"),
+    ("  read + hash sources", "plan.py", "find_sources"),
+    ("pages: each built whole", "worker.py", "_build"),
+    ("  front matter: YAML", "content.py", "_construct"),
+    ("  front matter: pydantic", "main.py", "model_validate"),
+    ("  expressions: Jinja sandbox", "prose.py", "evaluate"),
+    ("  Markdown -> HTML", "prose.py", "to_html"),
+    ("  chart prepare (pandas)", "charts.py", "prepare"),
+    ("  chart SVG (vl-convert)", "charts.py", "svg"),
+    ("  templates + social card", "render.py", "render_page"),
+    ("    of which social card PNGs", "social.py", "png"),
+    ("  stage files (hash + write)", "write.py", "put"),
     ("vega-embed bundle", "charts.py", "vega_bundle"),
-    ("pages: templates + social card", "render.py", "render_page"),
-    ("  of which social card PNGs", "social.py", "png"),
     ("listings (index/tags/archive)", "listings.py", "render_listings"),
     ("feeds + sitemap", "feeds.py", "render_feeds"),
-    ("page records (hash outputs)", "build.py", "_record"),
-    ("write files + Pagefind (clean)", "write.py", "write_site"),
-    ("write files + Pagefind (update)", "write.py", "update_site"),
-    ("Pagefind index (subprocess)", "search.py", "index_site"),
+    ("swap the new site in", "write.py", "publish_new"),
+    ("move changed files in", "write.py", "publish_changes"),
+    ("Pagefind index + copy", "search.py", "index_site"),
     ("save build cache (stat+JSON)", "incremental.py", "save"),
     ("all SHA-256 digests", "incremental.py", "digest"),
 ]
@@ -447,6 +450,56 @@ print()
 stats.strip_dirs()
 stats.sort_stats("cumulative").print_stats(25)
 stats.sort_stats("tottime").print_stats(25)
+"""
+
+
+# The preview: a PreviewServer in a fresh interpreter builds the corpus and indexes it, then
+# one brief is edited several times, as a writer saves. For each save: the seconds from the
+# write to the reload event (what the writer waits for: the watcher's poll and debounce, then
+# the rebuild) and the rebuild alone; the search index follows after the reload.
+PREVIEW_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+from site_builder.build import build
+from site_builder.project import Project
+from site_builder.report import SilentReporter
+from site_builder.serve import PreviewServer
+
+root, cache, out, brief, edits = (Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]),
+                                  Path(sys.argv[4]), int(sys.argv[5]))
+rebuilds = []
+
+def timed(*args, **kwargs):
+    start = time.perf_counter()
+    result = build(*args, **kwargs)
+    rebuilds.append((time.perf_counter() - start, result.rebuilt))
+    return result
+
+preview = PreviewServer(Project(root, cache_dir=cache), SilentReporter(), port=0, output=out,
+                        build=timed)
+preview.start()
+try:
+    assert preview.wait_for_search(1200), "the first search index never came"
+    reload_s, rebuild_s, rebuilt, search_s = [], [], [], []
+    for n in range(edits):
+        seq = preview.hub.state.seq
+        text = brief.read_text("utf-8")
+        head, sep, body = text.partition("\n---\n")
+        stop = body.index(".")
+        start = time.perf_counter()
+        brief.write_text(head + sep + body[:stop] + f", as saved in the preview ({n + 1})"
+                         + body[stop:], "utf-8")
+        state = preview.hub.wait(seq, 120)
+        reload_s.append(time.perf_counter() - start)
+        assert state is not None and not state.problems, state
+        rebuild_s.append(rebuilds[-1][0])
+        rebuilt.append(rebuilds[-1][1])
+        assert preview.wait_for_search(1200)
+        search_s.append(time.perf_counter() - start)
+finally:
+    preview.stop()
+print(json.dumps({"reload_s": reload_s, "rebuild_s": rebuild_s, "rebuilt": rebuilt,
+                  "searchable_s": search_s, "poll_s": preview.poll_interval}))
 """
 
 
@@ -501,6 +554,23 @@ def measure(cmd: list[str], timeout: float = 0.0) -> Sample:
                       out.read_text("utf-8", errors="replace"),
                       err.read_text("utf-8", errors="replace"), facts["returncode"],
                       facts["timed_out"])
+
+
+def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
+    """Edit one brief ``edits`` times under a running preview; see PREVIEW_CHILD."""
+    brief = corpus.brief_path(corpus.pages // 2 + 1)
+    original = brief.read_text("utf-8")
+    try:
+        sample = measure([sys.executable, "-c", PREVIEW_CHILD, str(corpus.ours),
+                          str(work / "cache-preview"), str(work / "preview"), str(brief),
+                          str(edits)])
+    finally:
+        brief.write_text(original, "utf-8")
+        shutil.rmtree(work / "preview", ignore_errors=True)
+        shutil.rmtree(work / "cache-preview", ignore_errors=True)
+    if sample.returncode != 0:
+        raise SystemExit(f"the preview failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
+    return json.loads(sample.stdout.strip().splitlines()[-1])
 
 
 def run_ours(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[str, Any]]:
@@ -740,6 +810,18 @@ def render_table(summary: dict[str, Any]) -> str:
                      "largest process of the tree, Pagefind included): " + ", ".join(
                          f"{scenario} {row['python_mb']:.0f}"
                          for scenario, row in summary["ours"].items()))
+    preview = summary.get("preview")
+    if preview:
+        goal = goal_for("edit", pages, config["charts"])
+        rebuild = _med(preview["rebuild_s"])
+        verdict = "" if goal is None else f" (goal {goal:g} s: {'ok' if rebuild <= goal else 'NO'})"
+        lines.append("")
+        lines.append(
+            f"preview (serve), one brief saved {len(preview['reload_s'])} times: rebuild "
+            f"{rebuild:.3f} s median{verdict}, pages rebuilt {preview['rebuilt']}; save to "
+            f"reload event {_med(preview['reload_s']):.3f} s (the watcher polls every "
+            f"{preview['poll_s']:g} s and waits 0.1 s for the save to settle); save to "
+            f"searchable {_med(preview['searchable_s']):.3f} s (the index follows the reload)")
     for row in peers.values():
         lines.append(f"{row['label']}: {row['output']}; samples "
                      + ", ".join(f"{s:.2f}" for s in row["samples_s"]) + " s")
@@ -763,6 +845,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="profile a cold build under cProfile, imports included")
     parser.add_argument("--no-check", action="store_true",
                         help="skip comparing incremental output with a clean build")
+    parser.add_argument("--preview-edits", type=int, default=5,
+                        help="saves of one brief under a running preview (0: skip)")
     parser.add_argument("--json", type=Path, help="write every number to this file")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--workdir", type=Path,
@@ -814,6 +898,10 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                   f"{'timeout' if sample.timed_out else f'{sample.wall:.3f} s'}",
                   file=sys.stderr)
     summary = summarise(args, corpus, ours, results, checks, peers, peer_samples)
+    if args.runs and args.preview_edits:
+        summary["preview"] = preview = run_preview(corpus, work, args.preview_edits)
+        print(f"preview: {len(preview['reload_s'])} saves, rebuild "
+              + ", ".join(f"{s:.3f}" for s in preview["rebuild_s"]) + " s", file=sys.stderr)
     summary["machine"]["load_average"] = [load_before, os.getloadavg()[0]]
     if args.runs:
         print(render_table(summary))

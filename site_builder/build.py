@@ -8,15 +8,19 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.incremental import digest
-from site_builder.plan import plan_build
+from site_builder.incremental import BuildCache, PageRecord, digest
+from site_builder.plan import Plan, plan_build
 from site_builder.project import Project
 from site_builder.report import Reporter
 from site_builder.search import SEARCH, index_site
 from site_builder.site import Entry, Site, newest_first
 from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
+
+if TYPE_CHECKING:
+    from site_builder.worker import Built
 
 
 @dataclass(frozen=True)
@@ -32,37 +36,29 @@ class BuildResult:
 
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
-          drafts: bool = False, strict: bool = False, today: dt.date | None = None
-          ) -> BuildResult:
+          drafts: bool = False, strict: bool = False, today: dt.date | None = None,
+          search: bool = True) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); nothing is written there unless
     all checks pass. Pages whose inputs did not change come from the build cache.
 
     ``strict`` turns stale data (a failed last fetch, or data older than the site's
-    ``max_data_age_days``) from a warning into an error.
+    ``max_data_age_days``) from a warning into an error. ``search=False`` leaves the search
+    index as it is (the preview updates it after the page reloads); the next build with
+    ``search=True`` brings it up to date.
     """
     start = time.perf_counter()
     output = output or project.root / "output"
     with reporter.stage("load"):
         plan = plan_build(project, output, reporter, drafts, strict, today or dt.date.today())
-    cache, records, errors = plan.cache, dict(plan.kept), plan.errors
+    cache, records = plan.cache, dict(plan.kept)
     present = {path: str(state[0]) for path, state in cache.output.items()}
-    stage: Stage | None = None
-    charts = drawn = 0
-    if plan.stale:
-        from site_builder.worker import Job, build_pages
-
-        stage = open_stage(output, present)
-        job = Job(project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
-                  present)
+    stage = open_stage(output, present) if plan.stale else None
+    built: list[Built] = []
+    if stage is not None:
         with reporter.stage("pages"):
-            for built in build_pages(plan.stale, job, reporter.progress):
-                if built.error is not None:
-                    errors.append(built.error)
-                elif built.record is not None:
-                    records[built.relative] = built.record
-                charts, drawn = charts + built.charts, drawn + built.charts_rendered
+            built = _build_pages(plan, drafts, stage, records, reporter)
     entries = {rel: Entry.from_json(r.entry) for rel, r in records.items() if r.entry}
-    errors += _clashing_urls(entries)
+    errors = plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
     if errors:
         if stage is not None:
             discard(stage)
@@ -82,35 +78,62 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     wanted = dict(cache.site_files["files"])
     for record in records.values():
         wanted |= record.files
-    if stage is None and any(p not in wanted and not p.startswith(f"{SEARCH}/")
-                             for p in present):
+    if stage is None and not present.keys() <= wanted.keys():
         stage = open_stage(output, present)  # nothing new, but files to remove
-    written = 0
-    if not cache.output:  # from scratch: the staging folder becomes the site
-        assert stage is not None
-        with reporter.stage("search"):
-            index_site(stage.folder)
-        with reporter.stage("write"):
-            publish_new(stage, output)
-        written = len(wanted)
-    elif stage is not None:
-        with reporter.stage("write"):
-            changed = publish_changes(stage, wanted, output)
-        written = len(changed)
-        if any(p.endswith(".html") for p in changed) or not (output / SEARCH).is_dir():
-            with reporter.stage("search"):
-                index_site(output)
-    if written or plan.stale or not cache.output:
+    was_stale = cache.search_stale
+    written = _publish(cache, stage, wanted, output, search, reporter)
+    if written or plan.stale or not cache.output or cache.search_stale != was_stale:
         cache.pages = records
         cache.save(output, wanted)
-    rebuilt = sum(1 for s in plan.stale if records.get(s.relative) is not None
-                  and records[s.relative].entry is not None)
-    result = BuildResult(output, len(entries), rebuilt, charts, drawn, charts - drawn, written,
-                         time.perf_counter() - start)
+    charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
+    result = BuildResult(output, len(entries), sum(1 for b in built if b.record and
+                                                   b.record.entry), charts, drawn,
+                         charts - drawn, written, time.perf_counter() - start)
     reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
                   f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
                   f"{result.written} files written) into {output} in {result.seconds:.2f} s")
     return result
+
+
+def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, PageRecord],
+                 reporter: Reporter) -> list[Built]:
+    """Build the stale pages into ``stage``; record each good one in ``records``."""
+    from site_builder.worker import Job, build_pages
+
+    job = Job(plan.project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
+              stage.present)
+    outcomes = []
+    for built in build_pages(plan.stale, job, reporter.progress):
+        if built.record is not None:
+            records[built.relative] = built.record
+        outcomes.append(built)
+    return outcomes
+
+
+def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], output: Path,
+             search: bool, reporter: Reporter) -> int:
+    """Put what is staged in place and bring the search index up to date (or mark it stale,
+    without ``search``). Returns the number of files written or removed."""
+    if not cache.output:  # from scratch: the staging folder becomes the site, index and all
+        assert stage is not None
+        if search:
+            with reporter.stage("search"):
+                index_site(stage.folder)
+        with reporter.stage("write"):
+            publish_new(stage, output)
+        cache.search_stale = not search
+        return len(wanted)
+    changed: list[str] = []
+    if stage is not None:
+        with reporter.stage("write"):
+            changed = publish_changes(stage, wanted, output)
+    stale = (cache.search_stale or any(p.endswith(".html") for p in changed)
+             or not (output / SEARCH).is_dir())
+    if stale and search:
+        with reporter.stage("search"):
+            index_site(output)
+    cache.search_stale = stale and not search
+    return len(changed)
 
 
 def _site_files(project: Project, site: Site, charted: bool) -> dict[str, bytes]:

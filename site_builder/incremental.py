@@ -17,8 +17,9 @@ from typing import Any
 
 from site_builder.atomic import write_file
 from site_builder.data.snapshot import DatasetMeta
+from site_builder.search import SEARCH
 
-FORMAT = 2
+FORMAT = 3
 
 
 def digest(data: bytes) -> str:
@@ -58,6 +59,7 @@ class BuildCache:
     # the site-wide files (listings, feeds, assets): the hash of what they were made from,
     # and the files made
     site_files: dict[str, Any] = field(default_factory=dict)
+    search_stale: bool = False  # pages changed since the search index was last built
 
     @classmethod
     def open(cls, cache_dir: Path, output: Path, key: str) -> BuildCache:
@@ -75,6 +77,7 @@ class BuildCache:
         cache.output = doc["output"]
         cache.pages = {k: PageRecord(**v) for k, v in doc["pages"].items()}
         cache.site_files = doc["site_files"]
+        cache.search_stale = doc["search_stale"]
         return cache
 
     def reusable(self, source: str, source_hash: str, metas: dict[str, DatasetMeta],
@@ -93,24 +96,27 @@ class BuildCache:
     def save(self, output: Path, hashes: dict[str, str]) -> None:
         """Record the pages and the state of ``output`` after a successful write.
 
-        ``hashes`` are the files this build generated; others (the search index) are
-        recorded by size and time only.
+        ``hashes`` are the files this build generated. The search index is left out: it is
+        Pagefind's, made from the pages, and a preview may update it between builds.
         """
         self.output = _state(output, hashes)
         doc = {"format": FORMAT, "key": self.key, "output": self.output,
-               "site_files": self.site_files,
+               "site_files": self.site_files, "search_stale": self.search_stale,
                "pages": {k: v.__dict__ for k, v in sorted(self.pages.items())}}
         write_file(self.path, json.dumps(doc, separators=(",", ":")).encode())
 
 
 def _files(output: Path) -> dict[str, tuple[int, int]]:
-    """Every file below ``output`` (output-relative, with "/") -> (size, modification time)."""
+    """Every file below ``output`` but the search index (output-relative, with "/") ->
+    (size, modification time)."""
     found: dict[str, tuple[int, int]] = {}
     stack = [("", os.fspath(output))]
     while stack:
         prefix, folder = stack.pop()
         with os.scandir(folder) as entries:
             for item in entries:
+                if not prefix and item.name == SEARCH:
+                    continue
                 if item.is_dir(follow_symlinks=False):
                     stack.append((prefix + item.name + "/", item.path))
                 else:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from site_builder.atomic import write_file
@@ -23,12 +24,18 @@ REINSTALL = "Reinstall with `python -m pip install -e .` (it brings Pagefind)."
 ENTRY = "pagefind-entry.json"  # names the current index files: replaced after them
 
 
-def index_site(folder: Path) -> int:
+class Cancelled(Exception):
+    """Indexing stopped before it changed anything, because newer pages are on the way."""
+
+
+def index_site(folder: Path, cancelled: Callable[[], bool] = lambda: False) -> int:
     """Index the pages in ``folder`` and bring ``folder/pagefind`` up to date; returns the
-    number of files of the index written or removed."""
+    number of files of the index written or removed. Before Pagefind starts and every 50 ms
+    while it runs, ``cancelled`` is asked; when it says yes, Pagefind is stopped and
+    :class:`Cancelled` raised, with the old index left as it was."""
     scratch = Path(tempfile.mkdtemp(prefix="site-builder-search-", dir=_scratch_root()))
     try:
-        _run_pagefind(folder, scratch / SEARCH)
+        _run_pagefind(folder, scratch / SEARCH, cancelled)
         return _install(scratch / SEARCH, folder / SEARCH)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -40,7 +47,7 @@ def _scratch_root() -> str | None:
     return shm if Path(shm).is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
-def _run_pagefind(folder: Path, into: Path) -> None:
+def _run_pagefind(folder: Path, into: Path, cancelled: Callable[[], bool]) -> None:
     try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
         from pagefind_bin import get_executable
 
@@ -48,13 +55,22 @@ def _run_pagefind(folder: Path, into: Path) -> None:
     except (ImportError, FileNotFoundError) as exc:
         raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
                         hint=REINSTALL) from exc
-    result = subprocess.run(
-        [binary, "--site", str(folder), "--output-path", str(into), "--quiet"],
-        capture_output=True, text=True, check=False)
-    if result.returncode != 0:
+    if cancelled():
+        raise Cancelled
+    with subprocess.Popen([binary, "--site", str(folder), "--output-path", str(into), "--quiet"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+        while True:
+            try:
+                out, err = run.communicate(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                if cancelled():
+                    run.kill()
+                    run.communicate()
+                    raise Cancelled from None
+    if run.returncode != 0:
         raise SiteError("the search index could not be built: "
-                        + (result.stderr or result.stdout).strip()[-500:],
-                        hint=REINSTALL)
+                        + (err or out).strip()[-500:], hint=REINSTALL)
 
 
 def _install(bundle: Path, target: Path) -> int:

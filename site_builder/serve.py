@@ -43,6 +43,7 @@ EVENTS = "/__preview/events"
 KEEP_ALIVE_SECONDS = 15.0
 DEBOUNCE_SECONDS = 0.1  # a change must hold this long before a rebuild: editors save in steps
 SETTLE_LIMIT_SECONDS = 2.0  # ...but a file that never stops changing does not block rebuilds
+SEARCH_DELAY_SECONDS = 0.3  # quiet after a build before the search index is brought up to date
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".pyc")  # editor and interpreter droppings
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -58,7 +59,7 @@ CONTENT_TYPES = {
 
 class BuildFunction(Protocol):
     def __call__(self, project: Project, reporter: Reporter, output: Path | None = None,
-                 drafts: bool = False) -> BuildResult: ...
+                 drafts: bool = False, *, search: bool = True) -> BuildResult: ...
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class PreviewServer:
     """
 
     def __init__(self, project: Project, reporter: Reporter, host: str = "127.0.0.1",
-                 port: int = 8000, output: Path | None = None, poll_interval: float = 0.25,
+                 port: int = 8000, output: Path | None = None, poll_interval: float = 0.1,
                  build: BuildFunction = build_site) -> None:
         self.project = project
         self.reporter = reporter
@@ -213,6 +214,13 @@ class PreviewServer:
         self.hub = Hub()
         self._build = build
         self._stopping = threading.Event()
+        # The search index is rebuilt after the page reloads, not before: a build and the
+        # indexer take turns on the site folder, and a change in view stops the indexer.
+        self._site_lock = threading.Lock()
+        self._change_pending = threading.Event()
+        self._index_wanted = threading.Event()
+        self._searched = threading.Condition()
+        self._searched_generation = 0
         self._httpd: _HTTPServer | None = None
         self._threads: list[threading.Thread] = []
         for watched in (project.content, project.templates):
@@ -248,7 +256,8 @@ class PreviewServer:
             threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
                              name="preview-http", daemon=True),
             threading.Thread(target=self._watch, args=(seen,), name="preview-watch",
-                             daemon=True)]
+                             daemon=True),
+            threading.Thread(target=self._index, name="preview-search", daemon=True)]
         for thread in self._threads:
             thread.start()
 
@@ -256,12 +265,22 @@ class PreviewServer:
         """Close event streams, stop listening and watching; returns within a few seconds."""
         self._stopping.set()
         self.hub.close()
+        with self._searched:
+            self._searched.notify_all()
         if self._httpd is not None:
             if self._threads:  # shutdown() waits for serve_forever, so only once it runs
                 self._httpd.shutdown()
             self._httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+
+    def wait_for_search(self, timeout: float) -> bool:
+        """Wait until the search index covers the last good build; False after ``timeout``."""
+        with self._searched:
+            return self._searched.wait_for(
+                lambda: self._stopping.is_set() or (
+                    not self._index_wanted.is_set()
+                    and self._searched_generation >= self.hub.state.generation), timeout)
 
     def wait(self) -> None:
         """Block until :meth:`stop` is called (or Ctrl-C)."""
@@ -289,7 +308,9 @@ class PreviewServer:
         except SiteError as exc:
             errors.append(exc)
         try:
-            self._build(self.project, self.reporter, self.output, drafts=True)
+            with self._site_lock:
+                self._build(self.project, self.reporter, self.output, drafts=True,
+                            search=False)
             published = self.output / "_redirects"
             if published.is_file():  # Netlify applies these before netlify.toml's own
                 file_rules = redirects_file(published.read_text(encoding="utf-8"))
@@ -313,7 +334,39 @@ class PreviewServer:
                 self.reporter.error(str(problem))
         elif had_problems:
             self.reporter.info("Fixed: the site builds again; reloading open pages.")
-        return self.hub.publish(problems)
+        state = self.hub.publish(problems)
+        if not problems:
+            self._index_wanted.set()
+        return state
+
+    def _index(self) -> None:
+        """Bring the search index up to date after each good build, once the folder has been
+        quiet for a moment; a change on disk stops it, and the build after it starts it
+        again."""
+        from site_builder.search import Cancelled, index_site
+
+        def cancelled() -> bool:
+            return self._change_pending.is_set() or self._stopping.is_set()
+
+        while not self._stopping.is_set():
+            if (not self._index_wanted.wait(0.1) or self._stopping.wait(SEARCH_DELAY_SECONDS)
+                    or cancelled()):
+                continue
+            with self._site_lock:
+                if cancelled():
+                    continue
+                self._index_wanted.clear()
+                generation = self.hub.state.generation
+                try:
+                    index_site(self.output, cancelled)
+                except Cancelled:
+                    continue
+                except Exception as exc:  # the pages still preview; say why search lags
+                    self.reporter.warn(f"search index not updated: {exc}")
+                    continue
+            with self._searched:
+                self._searched_generation = generation
+                self._searched.notify_all()
 
     def _watch(self, seen: dict[str, tuple[int, int, int]]) -> None:
         while not self._stopping.wait(self.poll_interval):
@@ -321,6 +374,7 @@ class PreviewServer:
                 current = fingerprint(self.watched)
                 if current == seen:
                     continue
+                self._change_pending.set()  # the indexer yields the folder to the rebuild
                 current = self._settle(current)
                 if self._stopping.is_set():
                     return
@@ -329,7 +383,10 @@ class PreviewServer:
                 more = f" and {len(names) - 3} more" if len(names) > 3 else ""
                 self.reporter.info(f"Changed: {', '.join(names[:3])}{more}; rebuilding")
                 seen = current
-                self.rebuild()
+                try:
+                    self.rebuild()
+                finally:
+                    self._change_pending.clear()
             except Exception as exc:  # never let the watcher die silently
                 self.reporter.warn("preview watcher: " +
                                    "".join(traceback.format_exception(exc)).rstrip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import re
@@ -24,6 +25,7 @@ from site_builder.build import BuildResult, build
 from site_builder.errors import SiteError
 from site_builder.project import Project
 from site_builder.report import Reporter, SilentReporter
+from site_builder.search import Cancelled, index_site
 from site_builder.serve import PreviewServer
 
 EVENT_TIMEOUT = 5.0  # s: how long a test waits for the next event
@@ -218,6 +220,7 @@ def test_nothing_outside_the_site_folder_is_served(
 
 def test_content_types(site: tuple[TinyProject, PreviewServer]) -> None:
     _, preview = site
+    assert preview.wait_for_search(30)
     icon = next(preview.output.glob("assets/favicon.*.svg"))
     favicon = "/" + str(icon.relative_to(preview.output))
     expected = {favicon: "image/svg+xml", "/feed.xml": "application/xml",
@@ -262,6 +265,50 @@ def test_an_edit_reloads_the_page(site: tuple[TinyProject, PreviewServer],
         assert late.next()[0] == "reload"
     finally:
         late.close()
+
+
+def fragments_with(output: Path, word: bytes) -> list[Path]:
+    """The pages whose search-index entry (a gzipped fragment) holds ``word``."""
+    return [p for p in (output / "pagefind" / "fragment").glob("*.pf_fragment")
+            if word in gzip.decompress(p.read_bytes())]
+
+
+def test_the_search_index_follows_an_edit_after_the_reload(
+        site: tuple[TinyProject, PreviewServer]) -> None:
+    tiny, preview = site
+    assert preview.wait_for_search(30)
+    stream = EventStream(preview.url)
+    try:
+        assert stream.next()[0] == "ready"
+        tiny.brief("deficit", BRIEF.replace("Exports grew", "Exports grew, quinquennially,"))
+        assert stream.next()[0] == "reload"
+    finally:
+        stream.close()
+    assert preview.wait_for_search(30)
+    assert len(fragments_with(preview.output, b"quinquennially")) == 1
+
+
+def test_a_change_stops_the_search_index_and_keeps_the_old_one(tiny: TinyProject) -> None:
+    tiny.brief("deficit", BRIEF)
+    build(tiny.project, SilentReporter(), tiny.output)
+    before = {p: p.read_bytes() for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
+    tiny.brief("deficit", BRIEF.replace("Exports grew", "Exports grew, quinquennially,"))
+    build(tiny.project, SilentReporter(), tiny.output, search=False)
+    asked: list[float] = []
+
+    def change_in_view() -> bool:  # what the preview says once a writer saves again
+        asked.append(time.perf_counter())
+        return True
+
+    with pytest.raises(Cancelled):
+        index_site(tiny.output, change_in_view)
+    assert asked
+    after = {p: p.read_bytes() for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
+    assert after == before
+    # the next build that indexes catches up, though it has no page to rebuild
+    again = build(tiny.project, SilentReporter(), tiny.output)
+    assert again.rebuilt == 0
+    assert len(fragments_with(tiny.output, b"quinquennially")) == 1
 
 
 def test_a_broken_brief_shows_an_error_until_it_is_fixed(
@@ -321,11 +368,11 @@ def test_a_crash_in_the_build_is_shown_and_watching_goes_on(tiny: TinyProject) -
     calls: list[bool] = []
 
     def crashes_once(project: Project, reporter: Reporter, output: Path | None = None,
-                     drafts: bool = False) -> BuildResult:
+                     drafts: bool = False, *, search: bool = True) -> BuildResult:
         calls.append(drafts)
         if len(calls) == 2:
             raise RuntimeError("boom")
-        return build(project, reporter, output, drafts=drafts)
+        return build(project, reporter, output, drafts=drafts, search=search)
 
     reporter = SilentReporter()
     with PreviewServer(tiny.project, reporter, port=0, output=tiny.root / "preview",
