@@ -80,15 +80,16 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         wanted |= record.files
     if stage is None and not present.keys() <= wanted.keys():
         stage = open_stage(output, present)  # nothing new, but files to remove
-    was_stale = cache.search_stale
-    written = _publish(cache, stage, wanted, output, search, reporter)
-    if written or plan.stale or not cache.output or cache.search_stale != was_stale:
+    was_stale, from_scratch = cache.search_stale, not cache.output
+    changed = _publish(cache, stage, wanted, output, search, reporter)
+    if changed or plan.stale or from_scratch or cache.search_stale != was_stale:
         cache.pages = records
-        cache.save(output, wanted)
+        cache.save(output, wanted, None if from_scratch else changed)
     charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
     result = BuildResult(output, len(entries), sum(1 for b in built if b.record and
                                                    b.record.entry), charts, drawn,
-                         charts - drawn, written, time.perf_counter() - start)
+                         charts - drawn, len(wanted) if from_scratch else len(changed),
+                         time.perf_counter() - start)
     reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
                   f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
                   f"{result.written} files written) into {output} in {result.seconds:.2f} s")
@@ -111,9 +112,9 @@ def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, Page
 
 
 def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], output: Path,
-             search: bool, reporter: Reporter) -> int:
+             search: bool, reporter: Reporter) -> list[str]:
     """Put what is staged in place and bring the search index up to date (or mark it stale,
-    without ``search``). Returns the number of files written or removed."""
+    without ``search``). Returns the files written or removed (all of them, from scratch)."""
     if not cache.output:  # from scratch: the staging folder becomes the site, index and all
         assert stage is not None
         if search:
@@ -122,7 +123,7 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], out
         with reporter.stage("write"):
             publish_new(stage, output)
         cache.search_stale = not search
-        return len(wanted)
+        return list(wanted)
     changed: list[str] = []
     if stage is not None:
         with reporter.stage("write"):
@@ -133,7 +134,7 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], out
         with reporter.stage("search"):
             index_site(output)
     cache.search_stale = stale and not search
-    return len(changed)
+    return changed
 
 
 def _site_files(project: Project, site: Site, charted: bool) -> dict[str, bytes]:

@@ -93,13 +93,25 @@ class BuildCache:
                 return None
         return record
 
-    def save(self, output: Path, hashes: dict[str, str]) -> None:
+    def save(self, output: Path, hashes: dict[str, str],
+             changed: list[str] | None = None) -> None:
         """Record the pages and the state of ``output`` after a successful write.
 
-        ``hashes`` are the files this build generated. The search index is left out: it is
-        Pagefind's, made from the pages, and a preview may update it between builds.
+        ``hashes`` are the files this build generated; ``changed``, the files it wrote or
+        removed in an ``output`` that was otherwise as recorded (None: look at every file).
+        The search index is left out: it is Pagefind's, made from the pages, and a preview
+        may update it between builds.
         """
-        self.output = _state(output, hashes)
+        if changed is None or not self.output:
+            self.output = _state(output, hashes)
+        else:
+            for relative in changed:
+                try:
+                    info = (output / relative).stat()
+                except FileNotFoundError:
+                    self.output.pop(relative, None)
+                    continue
+                self.output[relative] = [hashes[relative], info.st_size, info.st_mtime_ns]
         doc = {"format": FORMAT, "key": self.key, "output": self.output,
                "site_files": self.site_files, "search_stale": self.search_stale,
                "pages": {k: v.__dict__ for k, v in sorted(self.pages.items())}}
