@@ -566,8 +566,6 @@ def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
                           str(edits)])
     finally:
         brief.write_text(original, "utf-8")
-        shutil.rmtree(work / "preview", ignore_errors=True)
-        shutil.rmtree(work / "cache-preview", ignore_errors=True)
     if sample.returncode != 0:
         raise SystemExit(f"the preview failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
     return json.loads(sample.stdout.strip().splitlines()[-1])
@@ -597,8 +595,6 @@ def check_against_clean(corpus: Corpus, incremental: Path, scratch: Path) -> str
     clean, cache = scratch / "clean-output", scratch / "clean-cache"
     run_ours(corpus, cache, clean)
     differing = same_tree(incremental, clean)
-    shutil.rmtree(clean, ignore_errors=True)
-    shutil.rmtree(cache, ignore_errors=True)
     return "OK" if not differing else f"DIFF ({len(differing)}: {', '.join(differing[:3])})"
 
 
@@ -607,9 +603,11 @@ class Peer:
     name: str  # key in the results
     label: str
     version: str
-    command: list[str]
-    output: Path
-    caches: list[Path] = field(default_factory=list)
+    command: list[str]  # "{out}" and "{cache}" stand for a run's own output and cache folders
+
+    def argv(self, out: Path, cache: Path) -> list[str]:
+        return [a.replace("{out}", str(out)).replace("{cache}", str(cache))
+                for a in self.command]
 
 
 def find_peers(corpus: Corpus) -> list[Peer]:
@@ -626,23 +624,20 @@ def find_peers(corpus: Corpus) -> list[Peer]:
         version = _version("hugo")
         peers.append(Peer("hugo", f"Hugo {version}", version,
                           [binary, "--quiet", "--source", str(root / "hugo"), "--destination",
-                           str(root / "out-hugo"), "--cacheDir", str(root / "cache-hugo")],
-                          root / "out-hugo", [root / "cache-hugo", root / "hugo" / "resources"]))
+                           "{out}", "--cacheDir", "{cache}"]))
     if importlib.util.find_spec("pelican"):
         version = _version("pelican")
         peers.append(Peer("pelican", f"Pelican {version}", version,
                           [sys.executable, "-m", "pelican", str(root / "pelican" / "content"),
-                           "-s", str(root / "pelican" / "pelicanconf.py"), "-o",
-                           str(root / "out-pelican"), "-q"],
-                          root / "out-pelican", [root / "pelican" / "cache"]))
+                           "-s", str(root / "pelican" / "pelicanconf.py"), "-o", "{out}",
+                           "-q"]))
     if importlib.util.find_spec("mkdocs"):
         version = _version("mkdocs")
         for name, config, label in (("mkdocs", "mkdocs.yml", "one-page nav"),
                                     ("mkdocs_nav", "mkdocs-default-nav.yml", "default nav")):
             peers.append(Peer(name, f"MkDocs {version}, {label}", version,
                               [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
-                               str(root / "mkdocs" / config), "-d", str(root / f"out-{name}")],
-                              root / f"out-{name}"))
+                               str(root / "mkdocs" / config), "-d", "{out}"]))
     return peers
 
 
@@ -653,16 +648,17 @@ def _version(package: str) -> str:
         return "?"
 
 
-def run_peer(peer: Peer, timeout: float) -> Sample:
-    for folder in [peer.output, *peer.caches]:
-        shutil.rmtree(folder, ignore_errors=True)
-    sample = measure(peer.command, timeout)
+def run_peer(peer: Peer, work: Path, run: int, timeout: float) -> Sample:
+    """One cold build by ``peer`` into folders of its own for this run. Nothing is deleted
+    until the benchmark ends: on some disks, deleting thousands of files slows the file
+    creation that follows, and that would be charged to the next build."""
+    output = work / f"out-{peer.name}-{run}"
+    sample = measure(peer.argv(output, work / f"cache-{peer.name}-{run}"), timeout)
     if sample.returncode != 0 and not sample.timed_out:
         raise SystemExit(f"{peer.label} failed ({sample.returncode}):\n"
                          f"{(sample.stderr or sample.stdout)[-3000:]}")
-    pages = sum(1 for p in peer.output.rglob("*.html")) if peer.output.exists() else 0
+    pages = sum(1 for p in output.rglob("*.html")) if output.exists() else 0
     sample.stdout = f"{pages} HTML files"
-    shutil.rmtree(peer.output, ignore_errors=True)
     return sample
 
 
@@ -675,7 +671,7 @@ def warm_up(peers: list[Peer]) -> None:
                    env=env, check=True)
     for peer in peers:
         version = [*peer.command[:3], "--version"] if peer.command[0] == sys.executable \
-            else [peer.command[0], "version"]
+            else [peer.command[0], "version"]  # (the command's folders are not needed)
         subprocess.run(version, capture_output=True, check=False)
 
 
@@ -888,11 +884,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                   f"{result['rebuilt']}, charts {result['charts_rendered']}/{result['charts']}",
                   file=sys.stderr)
             if scenario in ("edit", "data") and run_number == 0 and not args.no_check:
-                checks[scenario] = check_against_clean(corpus, output, work)
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
+                checks[scenario] = check_against_clean(corpus, output, work / scenario)
         for peer in peers:
-            sample = run_peer(peer, args.peer_timeout)
+            sample = run_peer(peer, work, run_number, args.peer_timeout)
             peer_samples[peer.name].append(sample)
             print(f"run {run_number + 1}: {peer.label}: "
                   f"{'timeout' if sample.timed_out else f'{sample.wall:.3f} s'}",
