@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from site_builder.atomic import write_file
+from site_builder.atomic import make_folders, write_file, write_new
 from site_builder.errors import SiteError
 
 SEARCH = "pagefind"  # the folder of the index, below the site
@@ -80,12 +80,13 @@ def _install(bundle: Path, target: Path) -> int:
     old = {str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()} \
         if target.is_dir() else set()
     changed = 0
+    folders: set[Path] = set()
     for name in sorted(new, key=lambda n: n == ENTRY):
         data = (bundle / name).read_bytes()
         there = target / name
         if name not in old:  # nothing refers to it yet: no reader can see it half-written
-            there.parent.mkdir(parents=True, exist_ok=True)
-            there.write_bytes(data)
+            make_folders(there.parent, target.parent, folders)
+            write_new(there, data)
         elif there.stat().st_size != len(data) or there.read_bytes() != data:
             write_file(there, data)
         else:

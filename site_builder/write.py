@@ -3,12 +3,11 @@ first, and into ``output/`` only once the whole build has succeeded."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from site_builder.atomic import staging_dir, swap_dir
+from site_builder.atomic import make_folders, staging_dir, swap_dir, write_new
 from site_builder.incremental import digest
 from site_builder.search import SEARCH
 
@@ -35,27 +34,9 @@ class Stage:
         return hashes
 
     def _write(self, target: Path, data: bytes) -> None:
-        folder = target.parent
-        if folder not in self._folders:
-            _make_folders(folder, self.folder)
-            self._folders.add(folder)
-        with target.open("wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), 0o644)  # whatever the umask: a web server reads it
-
-
-def _make_folders(folder: Path, root: Path) -> None:
-    """Create ``folder`` and missing parents below ``root``, each readable by a server."""
-    missing = []
-    while folder != root and not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        try:
-            path.mkdir(mode=0o755)
-            path.chmod(0o755)
-        except FileExistsError:  # another worker made it first
-            pass
+        if target.parent not in self._folders:
+            make_folders(target.parent, self.folder, self._folders)
+        write_new(target, data)
 
 
 def open_stage(output: Path, present: Mapping[str, str]) -> Stage:
@@ -86,7 +67,7 @@ def publish_changes(stage: Stage, wanted: Mapping[str, str], output: Path) -> li
         for path in sorted(changed):
             target = output / path
             if not target.parent.is_dir():
-                _make_folders(target.parent, output)
+                make_folders(target.parent, output)
             (stage.folder / path).replace(target)
         for path in removed:
             (output / path).unlink(missing_ok=True)

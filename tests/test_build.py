@@ -7,6 +7,9 @@ import gzip
 import json
 import math
 import os
+import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -642,3 +645,20 @@ def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path,
     assert sorted(first) == sorted(second)
     differ = [name for name in first if first[name] != second[name]]
     assert differ == []
+
+
+def test_a_strict_umask_still_gives_a_site_a_web_server_can_read(tiny: TinyProject) -> None:
+    """CI machines may run with umask 077; files must still be 0644 and folders 0755, or a
+    static server (and Netlify's upload) would be refused the pages."""
+    tiny.brief("deficit", GOOD + CHART)
+    result = subprocess.run(
+        [sys.executable, "-m", "site_builder", "build", "-q", "--root", str(tiny.root)],
+        capture_output=True, text=True, check=False, preexec_fn=lambda: os.umask(0o077))
+    assert result.returncode == 0, result.stderr
+    modes = {str(p.relative_to(tiny.output)): stat.S_IMODE(p.stat().st_mode)
+             for p in tiny.output.rglob("*")}
+    assert any(p.startswith("pagefind/fragment/") for p in modes)
+    wrong = {p: oct(m) for p, m in modes.items()
+             if m != (0o755 if (tiny.output / p).is_dir() else 0o644)}
+    assert not wrong
+    assert stat.S_IMODE(tiny.output.stat().st_mode) == 0o755
