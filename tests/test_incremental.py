@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import random
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -229,3 +231,22 @@ def test_an_edit_updates_the_search_index_in_place(tiny: TinyProject) -> None:
     kept = [p for p in fragments if before.get(p) == after[p]]
     assert len(kept) == len(fragments) - 1  # ...and no other brief's entry was rewritten
     assert snapshot_of(tiny.output) == clean_build(tiny, tiny.root / "clean")
+
+
+def test_a_build_with_nothing_to_do_loads_no_page_machinery(tiny: TinyProject) -> None:
+    """Repeated builds stay fast because the plan alone decides there is nothing to do:
+    Markdown, Jinja, pydantic and pandas are never imported."""
+    Site(tiny, random.Random(13))
+    build(tiny.project, SilentReporter(), tiny.output)
+    script = (
+        "import sys; from pathlib import Path; from site_builder.build import build; "
+        "from site_builder.project import Project; "
+        "from site_builder.report import SilentReporter; "
+        f"r = build(Project(Path({str(tiny.root)!r}), cache_dir=Path({str(tiny.project.cache)!r})),"
+        f" SilentReporter(), Path({str(tiny.output)!r})); "
+        "print(r.rebuilt, r.written, *sorted({m.split('.')[0] for m in sys.modules}))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True)
+    rebuilt, written, *modules = result.stdout.split()
+    assert (rebuilt, written) == ("0", "0")
+    assert not {"markdown", "jinja2", "pydantic", "pandas", "yaml", "vl_convert"} & set(modules)
