@@ -4,11 +4,12 @@ index for search. Nothing reaches ``output/`` unless every check passed."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.incremental import BuildCache, PageRecord, digest
@@ -57,7 +58,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     if stage is not None:
         with reporter.stage("pages"):
             built = _build_pages(plan, drafts, stage, records, reporter)
-    entries = {rel: Entry.from_json(r.entry) for rel, r in records.items() if r.entry}
+    entries = {rel: r.entry for rel, r in records.items() if r.entry}  # as the cache holds them
     errors = plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
     if errors:
         if stage is not None:
@@ -66,12 +67,13 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     charted = any(path.endswith(".vl.json") for r in records.values() for path in r.files)
     # Listings, feeds and assets depend on every entry and on what the cache key covers,
     # nothing else: with the same entries they are the same files.
-    listed = digest(json.dumps([charted, *sorted(
-        (e.to_json() for e in entries.values()), key=lambda e: str(e["url"]))]).encode())
+    listed = digest(orjson.dumps([charted, *sorted(entries.values(),
+                                                   key=lambda e: str(e["url"]))]))
     if cache.site_files.get("from") != listed:
         with reporter.stage("site"):
-            site = Site(plan.config, newest_first([e for e in entries.values() if e.is_brief]),
-                        tuple(e for e in entries.values() if not e.is_brief))
+            listing = [Entry.from_json(e) for e in entries.values()]
+            site = Site(plan.config, newest_first([e for e in listing if e.is_brief]),
+                        tuple(e for e in listing if not e.is_brief))
             stage = stage or open_stage(output, present)
             cache.site_files = {"from": listed,
                                 "files": stage.put(_site_files(project, site, charted))}
@@ -150,18 +152,18 @@ def _site_files(project: Project, site: Site, charted: bool) -> dict[str, bytes]
             | site_card(site, CardRenderer(project.cache)))
 
 
-def _clashing_urls(entries: dict[str, Entry]) -> list[SiteError]:
+def _clashing_urls(entries: dict[str, dict[str, Any]]) -> list[SiteError]:
     """Two pages at one address, or an old address (alias) that a live page now uses."""
     seen: dict[str, str] = {}
     errors = []
     for relative, entry in sorted(entries.items()):
-        if entry.url in seen:
-            errors.append(SiteError(f"two files would be published at {entry.url}",
-                                    Path(relative),
-                                    hint=f"The other is {seen[entry.url]}; give one a `slug:`."))
-        seen[entry.url] = relative
+        url = entry["url"]
+        if url in seen:
+            errors.append(SiteError(f"two files would be published at {url}", Path(relative),
+                                    hint=f"The other is {seen[url]}; give one a `slug:`."))
+        seen[url] = relative
     for relative, entry in sorted(entries.items()):
-        for alias in entry.aliases:
+        for alias in entry["aliases"]:
             if alias in seen:
                 errors.append(SiteError(
                     f"alias {alias} is the address of {seen[alias]}", Path(relative),

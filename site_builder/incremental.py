@@ -9,11 +9,12 @@ incremental build writes exactly what a clean build would.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from site_builder.atomic import write_file
 from site_builder.data.snapshot import DatasetMeta
@@ -67,8 +68,8 @@ class BuildCache:
         path = cache_dir / "build" / name
         cache = cls(path, key)
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            doc = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
             return cache
         if doc.get("format") != FORMAT or doc.get("key") != key:
             return cache
@@ -115,7 +116,7 @@ class BuildCache:
         doc = {"format": FORMAT, "key": self.key, "output": self.output,
                "site_files": self.site_files, "search_stale": self.search_stale,
                "pages": {k: v.__dict__ for k, v in sorted(self.pages.items())}}
-        write_file(self.path, json.dumps(doc, separators=(",", ":")).encode())
+        write_file(self.path, orjson.dumps(doc))
 
 
 def _files(output: Path) -> dict[str, tuple[int, int]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -58,14 +59,25 @@ class Source:
         return parse_document(self.path, self.kind, text, self.row)
 
 
+def _markdown_files(folder: Path) -> list[str]:
+    """Names of the ``*.md`` files in ``folder``, sorted (one listing, no Path per entry)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.endswith(".md") and e.is_file())
+    except FileNotFoundError:
+        return []
+
+
 def find_sources(project: Project, snapshot: Snapshot) -> tuple[list[Source], list[SiteError]]:
     """Every brief and page, with one per row of each generated template."""
-    found = [(p, "brief") for p in sorted(project.briefs.glob("*.md"))]
-    found += [(p, "page") for p in sorted(project.pages.glob("*.md"))]
-    sources = [Source(p, kind, str(p.relative_to(project.root)), p.read_bytes())
-               for p, kind in found]
+    sources = []
+    for folder, kind in ((project.briefs, "brief"), (project.pages, "page")):
+        prefix = os.fspath(folder.relative_to(project.root)) + os.sep
+        for name in _markdown_files(folder):
+            path = folder / name
+            sources.append(Source(path, kind, prefix + name, path.read_bytes()))
     errors = []
-    templates = sorted(project.generated.glob("*.md"))
+    templates = [project.generated / n for n in _markdown_files(project.generated)]
     if templates:
         from site_builder.generate import expand
     for template in templates:
