@@ -90,8 +90,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
     result = BuildResult(output, len(entries), sum(1 for b in built if b.record and
                                                    b.record.entry), charts, drawn,
-                         charts - drawn, len(wanted) if from_scratch else len(changed),
-                         time.perf_counter() - start)
+                         charts - drawn, len(changed), time.perf_counter() - start)
     reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
                   f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
                   f"{result.written} files written) into {output} in {result.seconds:.2f} s")

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from site_builder.atomic import make_folders, staging_dir, swap_dir, write_new
 from site_builder.incremental import digest
-from site_builder.search import SEARCH
 
 
 class Stage:
@@ -62,8 +61,7 @@ def publish_changes(stage: Stage, wanted: Mapping[str, str], output: Path) -> li
     try:
         changed = [path for path, checksum in wanted.items()
                    if stage.present.get(path) != checksum]
-        removed = [path for path in stage.present
-                   if path not in wanted and not path.startswith(f"{SEARCH}/")]
+        removed = [path for path in stage.present if path not in wanted]
         for path in sorted(changed):
             target = output / path
             if not target.parent.is_dir():

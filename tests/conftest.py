@@ -72,17 +72,19 @@ def folder_bytes() -> Callable[[Path], dict[str, bytes]]:
     return snapshot_of
 
 
-def launch_chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for a module-scoped fixture to ``yield from``.
-
-    Missing Chromium skips the browser tests on a developer's machine, with the command that
-    installs it; under CI (``CI=true``) it is a failure, since CI must install it.
-    """
+def require_chromium() -> None:
+    """Missing Chromium skips a browser test on a developer's machine, with the command that
+    installs it; under CI (``CI=true``) it is a failure, since CI must install it."""
     if not CHROMIUM.exists():
         reason = "Debian chromium not installed: apt-get install chromium"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI must install it)", pytrace=False)
         pytest.skip(reason)
+
+
+def launch_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for a module-scoped fixture to ``yield from``."""
+    require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, require_chromium
 from playwright.sync_api import sync_playwright
 
 from site_builder.build import BuildResult, build
+from site_builder.check import CHROMIUM
 from site_builder.errors import SiteError
 from site_builder.project import Project
 from site_builder.report import Reporter, SilentReporter
@@ -29,7 +30,6 @@ from site_builder.search import Cancelled, index_site
 from site_builder.serve import PreviewServer
 
 EVENT_TIMEOUT = 5.0  # s: how long a test waits for the next event
-CHROMIUM = Path("/usr/bin/chromium")
 
 BRIEF = """\
 ---
@@ -420,8 +420,7 @@ def test_a_first_build_that_fails_still_serves_the_overlay(tiny: TinyProject) ->
 
 def test_the_overlay_in_a_real_browser(tiny: TinyProject) -> None:
     """Chromium: the error overlay appears (role=alert, file:line, hint), then a fix reloads."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install chromium")
+    require_chromium()
     tiny.brief("deficit", BRIEF)
     with PreviewServer(tiny.project, SilentReporter(), port=0, output=tiny.root / "preview",
                        poll_interval=0.05) as preview, sync_playwright() as playwright:
