@@ -506,12 +506,30 @@ print(json.dumps({"reload_s": reload_s, "rebuild_s": rebuild_s, "rebuilt": rebui
 # Every build is started by this small launcher, not by the benchmark itself: on Linux a
 # process's peak RSS (ru_maxrss) starts at the size of the process it was spawned from, so a
 # launcher of a few MB keeps the benchmark's own memory out of the numbers. It times the
-# command from spawn to exit and reports the peak RSS of its process tree (wait4).
+# command from spawn to exit and reports the peak RSS of the largest process of its tree
+# (wait4), and, where there is a /proc, the peak of the tree's total RSS: every process in the
+# command's session, summed every 50 ms (workers and Pagefind's parts run side by side).
 LAUNCHER = r"""
-import json, os, signal, sys, time
+import json, os, signal, sys, threading, time
 report, timeout, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 start = time.perf_counter()
 pid = os.posix_spawnp(cmd[0], cmd, os.environ, setsid=True)
+tree_kib, finished = [0], threading.Event()
+def sample_tree():
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    while not finished.wait(0.05):
+        total = 0
+        for name in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{name}/stat", "rb") as stat:
+                    fields = stat.read().rpartition(b")")[2].split()
+            except (OSError, NotADirectoryError):
+                continue
+            if int(fields[3]) == pid:  # in the command's session
+                total += int(fields[21]) * page_kib
+        tree_kib[0] = max(tree_kib[0], total)
+if os.path.isdir("/proc"):
+    threading.Thread(target=sample_tree, daemon=True).start()
 timed_out = []
 def stop(*_):
     timed_out.append(True)
@@ -521,9 +539,10 @@ if timeout > 0:
     signal.setitimer(signal.ITIMER_REAL, timeout)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
+finished.set()
 signal.setitimer(signal.ITIMER_REAL, 0)
 with open(report, "w") as handle:
-    json.dump({"wall": wall, "maxrss_kib": usage.ru_maxrss,
+    json.dump({"wall": wall, "maxrss_kib": usage.ru_maxrss, "tree_kib": tree_kib[0],
                "cpu": usage.ru_utime + usage.ru_stime,
                "returncode": os.waitstatus_to_exitcode(status),
                "timed_out": bool(timed_out)}, handle)
@@ -534,6 +553,7 @@ with open(report, "w") as handle:
 class Sample:
     wall: float
     peak_mb: float  # the largest process of the tree (ru_maxrss of the command, via wait4)
+    tree_mb: float  # the tree's total RSS at its peak, sampled (0 without /proc)
     cpu: float  # user + system seconds of the whole tree
     stdout: str
     stderr: str
@@ -550,7 +570,8 @@ def measure(cmd: list[str], timeout: float = 0.0) -> Sample:
                             *cmd], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
                            check=True)
         facts = json.loads(report.read_text("utf-8"))
-        return Sample(facts["wall"], facts["maxrss_kib"] / 1024, facts["cpu"],
+        return Sample(facts["wall"], facts["maxrss_kib"] / 1024, facts["tree_kib"] / 1024,
+                      facts["cpu"],
                       out.read_text("utf-8", errors="replace"),
                       err.read_text("utf-8", errors="replace"), facts["returncode"],
                       facts["timed_out"])
@@ -714,6 +735,7 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
             "cpu_s": _med([s.cpu for s in samples]),
             "samples_s": [s.wall for s in samples],
             "peak_mb": max(s.peak_mb for s in samples),
+            "tree_mb": max(s.tree_mb for s in samples),
             "python_mb": max(k["self_mb"] for k in kids),
             "pages": kids[0]["pages"],
             "rebuilt": [k["rebuilt"] for k in kids],
@@ -735,7 +757,8 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
             "median_s": peer_times[peer.name], "samples_s": [s.wall for s in samples],
             "min_s": min(s.wall for s in samples), "cpu_s": _med([s.cpu for s in samples]),
             "timed_out": any(s.timed_out for s in samples),
-            "peak_mb": max(s.peak_mb for s in samples), "output": samples[0].stdout,
+            "peak_mb": max(s.peak_mb for s in samples),
+            "tree_mb": max(s.tree_mb for s in samples), "output": samples[0].stdout,
         }
     return summary
 
@@ -764,7 +787,8 @@ def render_table(summary: dict[str, Any]) -> str:
              "load average {:.1f} before, {:.1f} after".format(
                  *summary["machine"].get("load_average", [0.0, 0.0]))]
     header = (f"{'scenario':<42}{'median s':>9}{'min s':>9}{'cpu s':>9}{'ms/page':>9}"
-              f"{'peak MB':>9}{'rebuilt':>9}{'charts':>11}{'output':>8}{'goal s':>9}")
+              f"{'peak MB':>9}{'tree MB':>9}{'rebuilt':>9}{'charts':>11}{'output':>8}"
+              f"{'goal s':>9}")
     header += "".join(f"{'x' + name:>12}" for name in peers)
     lines += [header, "-" * len(header)]
     for row in summary["ours"].values():
@@ -775,8 +799,8 @@ def render_table(summary: dict[str, Any]) -> str:
         check = row["check"].split(" ")[0] if row["check"] else ""
         line = (f"{'ours: ' + row['label']:<42}{row['median_s']:>9.3f}{row['min_s']:>9.3f}"
                 f"{row['cpu_s']:>9.2f}{row['median_s'] / pages * 1000:>9.2f}"
-                f"{row['peak_mb']:>9.0f}{row['rebuilt'][0]:>9}{charts:>11}{check:>8}"
-                f"{goal_text:>9}")
+                f"{row['peak_mb']:>9.0f}{row['tree_mb']:>9.0f}{row['rebuilt'][0]:>9}"
+                f"{charts:>11}{check:>8}{goal_text:>9}")
         for name in peers:
             ratio = row["ratios"].get(name)
             line += f"{'' if ratio is None else f'{ratio:.2f}x':>12}"
@@ -786,12 +810,14 @@ def render_table(summary: dict[str, Any]) -> str:
         time_text = f"{median:>9.3f}" if median is not None else f"{'timeout':>9}"
         per_page = f"{median / pages * 1000:>9.2f}" if median is not None else f"{'':>9}"
         lines.append(f"{row['label'] + ' (cold)':<42}{time_text}{row['min_s']:>9.3f}"
-                     f"{row['cpu_s']:>9.2f}{per_page}{row['peak_mb']:>9.0f}")
+                     f"{row['cpu_s']:>9.2f}{per_page}{row['peak_mb']:>9.0f}"
+                     f"{row['tree_mb']:>9.0f}")
     lines.append("")
     lines.append("xPEER = the peer's cold median / ours (above 1: ours is faster). 'cpu s': "
                  "user+system seconds of the process tree (median). 'output': incremental "
                  "output byte-identical to a clean build of the same inputs. 'charts': "
-                 "rendered/total in the build.")
+                 "rendered/total in the build. 'peak MB': the largest process of the tree; "
+                 "'tree MB': the peak of all its processes together (sampled every 50 ms).")
     if summary["ours"]:
         lines.append(f"Expected: edit rebuilt 1; data change rebuilt "
                      f"{config['readers_of_exports']} (the briefs that read `exports`).")

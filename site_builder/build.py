@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from site_builder.plan import Plan, plan_build
 from site_builder.project import Project
 from site_builder.report import Reporter
 from site_builder.search import SEARCH, index_site
-from site_builder.site import Entry, Site, newest_first
+from site_builder.site import Entry, Site, newest_first, page_file
 from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ class BuildResult:
     charts_cached: int
     written: int  # files written (or removed) in output/
     seconds: float
+    searchable: Mapping[str, str]  # page file -> hash, for the search index
 
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
@@ -82,15 +84,17 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         wanted |= record.files
     if stage is None and not present.keys() <= wanted.keys():
         stage = open_stage(output, present)  # nothing new, but files to remove
+    searchable = {page_file(e["url"]): wanted[page_file(e["url"])] for e in entries.values()}
     was_stale, from_scratch = cache.search_stale, not cache.output
-    changed = _publish(cache, stage, wanted, output, search, reporter)
+    changed = _publish(cache, stage, wanted, searchable, output, search, reporter)
     if changed or plan.stale or from_scratch or cache.search_stale != was_stale:
         cache.pages = records
         cache.save(output, wanted, None if from_scratch else changed)
     charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
     result = BuildResult(output, len(entries), sum(1 for b in built if b.record and
                                                    b.record.entry), charts, drawn,
-                         charts - drawn, len(changed), time.perf_counter() - start)
+                         charts - drawn, len(changed), time.perf_counter() - start,
+                         searchable)
     reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
                   f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
                   f"{result.written} files written) into {output} in {result.seconds:.2f} s")
@@ -112,15 +116,16 @@ def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, Page
     return outcomes
 
 
-def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], output: Path,
-             search: bool, reporter: Reporter) -> list[str]:
+def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
+             searchable: Mapping[str, str], output: Path, search: bool, reporter: Reporter
+             ) -> list[str]:
     """Put what is staged in place and bring the search index up to date (or mark it stale,
     without ``search``). Returns the files written or removed (all of them, from scratch)."""
     if not cache.output:  # from scratch: the staging folder becomes the site, index and all
         assert stage is not None
         if search:
             with reporter.stage("search"):
-                index_site(stage.folder)
+                index_site(stage.folder, searchable)
         with reporter.stage("write"):
             publish_new(stage, output)
         cache.search_stale = not search
@@ -133,7 +138,7 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str], out
              or not (output / SEARCH).is_dir())
     if stale and search:
         with reporter.stage("search"):
-            index_site(output)
+            index_site(output, searchable)
     cache.search_stale = stale and not search
     return changed
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from jinja2 import Environment
 
 from site_builder.render import render_template
+from site_builder.search import merge_paths
 from site_builder.site import Entry, Site, slugify
 
 INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
@@ -37,7 +38,9 @@ def render_listings(site: Site, env: Environment) -> dict[str, bytes]:
         "index.html": render_template(env, "index.html", briefs=site.briefs[:INDEX_SIZE],
                                       more=len(site.briefs) > INDEX_SIZE, path="/"),
         "404.html": render_template(env, "404.html", path="/404.html"),
-        "search/index.html": render_template(env, "search.html", path="/search/"),
+        "search/index.html": render_template(
+            env, "search.html", path="/search/",
+            parts=merge_paths(e.file for e in (*site.briefs, *site.pages))),
     }
     tags = by_tag(site)
     files["tags/index.html"] = render_template(

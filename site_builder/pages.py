@@ -13,7 +13,7 @@ from site_builder.content import Document, FrontMatter, Highlight
 from site_builder.data.snapshot import DatasetMeta, Snapshot
 from site_builder.figures import Source
 from site_builder.scope import PageScope
-from site_builder.site import Entry
+from site_builder.site import Entry, page_file
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Page:
 
     @property
     def output_path(self) -> str:
-        return self.url.strip("/") + "/index.html" if self.url != "/" else "index.html"
+        return page_file(self.url)
 
     @property
     def is_brief(self) -> bool:

@@ -1,20 +1,33 @@
 """Full-text search that works on a static host: a Pagefind index built beside the pages.
 
-Pagefind writes its bundle (a fragment per page, index chunks, its scripts) into scratch
-space in memory where the system has it; the bundle is then copied into the site file by
-file, skipping every file already there with the same bytes. Most names in a bundle are
-content hashes, so after an edit only a few dozen files change, and writing a thousand small
-files at once, which some file systems do slowly, happens only on a first build.
+A large site's index is split into parts of about :data:`PART_PAGES` pages, each a Pagefind
+bundle of its own that the search page merges in the reader's browser (one WebAssembly
+module serves them all; each part costs a reader one small request per search term). A
+page's part depends only on its file name and the number of parts, and each part's pages
+and their hashes are recorded in ``pagefind/parts.json``: after an edit only the edited
+page's part is indexed again, and parts are indexed side by side, one per core, each with
+a fraction of the memory one index of the whole site takes.
+
+Pagefind writes each bundle into scratch space in memory where the system has it; the
+bundle is then copied into the site file by file, skipping every file already there with
+the same bytes. Most names in a bundle are content hashes, so after an edit only a few
+dozen files change.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
+
+import orjson
 
 from site_builder.atomic import make_folders, write_file, write_new
 from site_builder.errors import SiteError
@@ -22,23 +35,111 @@ from site_builder.errors import SiteError
 SEARCH = "pagefind"  # the folder of the index, below the site
 REINSTALL = "Reinstall with `python -m pip install -e .` (it brings Pagefind)."
 ENTRY = "pagefind-entry.json"  # names the current index files: replaced after them
+MANIFEST = "parts.json"  # part -> digest of its pages, in the main bundle's folder
+PART = "part-"  # folders of the other parts, inside the main bundle's folder
+PART_PAGES = 250  # pages per part, about: an edit reindexes this many
+MAX_PARTS = 16  # each part is one more request per search term for a reader
 
 
 class Cancelled(Exception):
-    """Indexing stopped before it changed anything, because newer pages are on the way."""
+    """Indexing stopped before it finished, because newer pages are on the way; the parts
+    already indexed are kept, the others left as they were."""
 
 
-def index_site(folder: Path, cancelled: Callable[[], bool] = lambda: False) -> int:
-    """Index the pages in ``folder`` and bring ``folder/pagefind`` up to date; returns the
-    number of files of the index written or removed. Before Pagefind starts and every 50 ms
-    while it runs, ``cancelled`` is asked; when it says yes, Pagefind is stopped and
-    :class:`Cancelled` raised, with the old index left as it was."""
+def parts(pages: Iterable[str]) -> dict[str, list[str]]:
+    """Split the site's searchable page files into parts: folder below ``pagefind/``
+    (``""`` for the main bundle, which also carries Pagefind's scripts) -> its pages."""
+    files = sorted(pages)
+    count = 1
+    while count < MAX_PARTS and count * PART_PAGES < len(files):
+        count *= 2
+    buckets: dict[int, list[str]] = {}
+    for name in files:
+        buckets.setdefault(zlib.crc32(name.encode()) % count, []).append(name)
+    split: dict[str, list[str]] = {}
+    for number in sorted(buckets):
+        split[f"{PART}{number}" if split else ""] = buckets[number]
+    return split or {"": []}
+
+
+def merge_paths(pages: Iterable[str]) -> list[str]:
+    """The site paths of the parts the search page merges into the main bundle."""
+    return [f"/{SEARCH}/{name}/" for name in parts(pages) if name]
+
+
+def index_site(folder: Path, pages: Mapping[str, str],
+               cancelled: Callable[[], bool] = lambda: False) -> int:
+    """Bring ``folder/pagefind`` up to date with ``pages`` (page file below ``folder`` ->
+    hash of its content), indexing only the parts whose pages changed; returns the number
+    of index files written or removed. Before Pagefind starts and every 50 ms while it
+    runs, ``cancelled`` is asked; when it says yes, Pagefind is stopped and
+    :class:`Cancelled` raised."""
+    target = folder / SEARCH
+    binary = _binary()
+    stamp = _stamp(binary)
+    split = parts(pages)
+    wanted = {name: hashlib.sha256("\n".join(
+        [stamp, *(f"{page} {pages[page]}" for page in members)]).encode()).hexdigest()
+        for name, members in split.items()}
+    made = _read_manifest(target)
+    todo = [name for name, key in wanted.items()
+            if made.get(name) != key or not (target / name / ENTRY).is_file()]
+    if todo and cancelled():
+        raise Cancelled
+    changed = 0
+    stop = threading.Event()
+
+    def halt() -> bool:
+        return stop.is_set() or cancelled()
+
     scratch = Path(tempfile.mkdtemp(prefix="site-builder-search-", dir=_scratch_root()))
     try:
-        _run_pagefind(folder, scratch / SEARCH, cancelled)
-        return _install(scratch / SEARCH, folder / SEARCH)
+        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+            running = {pool.submit(_index_part, binary, folder, name, split[name],
+                                   scratch / (name or "main"), halt): name for name in todo}
+            done, _ = wait(running, return_when=FIRST_EXCEPTION)
+            stop.set()  # after a failure, stop the parts still running
+            done, _ = wait(running)
+            for future in done:
+                if future.exception() is None:
+                    changed += future.result()
+                    made[running[future]] = wanted[running[future]]
+        failures = [error for f in done if (error := f.exception()) is not None]
+        if not failures:
+            changed += _remove_other_parts(target, split)
+            made = wanted
+        if target.is_dir() and made != _read_manifest(target):
+            write_file(target / MANIFEST, orjson.dumps(made, option=orjson.OPT_SORT_KEYS))
+            changed += 1
+        if failures:
+            raise next((f for f in failures if not isinstance(f, Cancelled)), failures[0])
+        return changed
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _binary() -> str:
+    try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
+        from pagefind_bin import get_executable
+
+        return str(get_executable())
+    except (ImportError, FileNotFoundError) as exc:
+        raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
+                        hint=REINSTALL) from exc
+
+
+def _stamp(binary: str) -> str:
+    """Identifies the Pagefind in use: another version means new bundles."""
+    info = Path(binary).stat()
+    return f"{binary} {info.st_size} {info.st_mtime_ns}"
+
+
+def _read_manifest(target: Path) -> dict[str, str]:
+    try:
+        made = orjson.loads((target / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return {}
+    return made if isinstance(made, dict) else {}
 
 
 def _scratch_root() -> str | None:
@@ -47,17 +148,33 @@ def _scratch_root() -> str | None:
     return shm if Path(shm).is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
-def _run_pagefind(folder: Path, into: Path, cancelled: Callable[[], bool]) -> None:
-    try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
-        from pagefind_bin import get_executable
+def _index_part(binary: str, folder: Path, name: str, members: list[str], scratch: Path,
+                cancelled: Callable[[], bool]) -> int:
+    """Index one part's pages and install its bundle; returns the files changed."""
+    source = _link_pages(folder, members, scratch / "pages") if members else folder
+    bundle = scratch / SEARCH
+    _run_pagefind(binary, source, bundle, cancelled)
+    return _install(bundle, folder / SEARCH / name, folder, main=not name)
 
-        binary = str(get_executable())
-    except (ImportError, FileNotFoundError) as exc:
-        raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
-                        hint=REINSTALL) from exc
-    if cancelled():
-        raise Cancelled
-    with subprocess.Popen([binary, "--site", str(folder), "--output-path", str(into), "--quiet"],
+
+def _link_pages(folder: Path, members: list[str], into: Path) -> Path:
+    """A folder of links to just these pages, at their own paths, for Pagefind to walk
+    (it follows links to files)."""
+    origin = folder.resolve()
+    made: set[Path] = set()
+    for member in members:
+        link = into / member
+        if link.parent not in made:
+            link.parent.mkdir(parents=True, exist_ok=True)
+            made.add(link.parent)
+        link.symlink_to(origin / member)
+    return into
+
+
+def _run_pagefind(binary: str, source: Path, into: Path,
+                  cancelled: Callable[[], bool]) -> None:
+    with subprocess.Popen([binary, "--site", str(source), "--output-path", str(into),
+                           "--quiet"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
         while True:
             try:
@@ -73,19 +190,39 @@ def _run_pagefind(folder: Path, into: Path, cancelled: Callable[[], bool]) -> No
                         + (err or out).strip()[-500:], hint=REINSTALL)
 
 
-def _install(bundle: Path, target: Path) -> int:
-    """Make ``target`` hold exactly the files of ``bundle``: new files first, the entry file
-    that names them next, stale files last, so a reader meanwhile finds a whole index."""
-    new = {str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()}
-    old = {str(p.relative_to(target)) for p in target.rglob("*") if p.is_file()} \
-        if target.is_dir() else set()
+def _is_data(name: str) -> bool:
+    """A file of the index itself, not one of Pagefind's scripts and styles, which only the
+    main bundle needs."""
+    return "/" in name or name == ENTRY or name.endswith(".pf_meta")
+
+
+def _bundle_files(folder: Path, main: bool) -> set[str]:
+    """The files of a bundle (below ``folder``, with "/"): in the main bundle's folder, the
+    other parts' folders and the manifest are left out."""
+    found: set[str] = set()
+    for root, dirs, files in os.walk(folder):
+        relative = os.path.relpath(root, folder).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        if main and not prefix:
+            dirs[:] = [d for d in dirs if not d.startswith(PART)]
+            files = [f for f in files if f != MANIFEST]
+        found.update(prefix + name for name in files)
+    return found
+
+
+def _install(bundle: Path, target: Path, site: Path, main: bool) -> int:
+    """Make ``target`` hold exactly the files of ``bundle`` (the index data alone, for a
+    part other than the main one): new files first, the entry file that names them next,
+    stale files last, so a reader meanwhile finds a whole index."""
+    new = {name for name in _bundle_files(bundle, False) if main or _is_data(name)}
+    old = _bundle_files(target, main) if target.is_dir() else set()
     changed = 0
     folders: set[Path] = set()
     for name in sorted(new, key=lambda n: n == ENTRY):
         data = (bundle / name).read_bytes()
         there = target / name
         if name not in old:  # nothing refers to it yet: no reader can see it half-written
-            make_folders(there.parent, target.parent, folders)
+            make_folders(there.parent, site, folders)
             write_new(there, data)
         elif there.stat().st_size != len(data) or there.read_bytes() != data:
             write_file(there, data)
@@ -96,3 +233,15 @@ def _install(bundle: Path, target: Path) -> int:
         (target / name).unlink()
         changed += 1
     return changed
+
+
+def _remove_other_parts(target: Path, split: Mapping[str, list[str]]) -> int:
+    """Remove the folders of parts the index no longer has; returns the files removed."""
+    removed = 0
+    if not target.is_dir():
+        return removed
+    for entry in os.scandir(target):
+        if entry.name.startswith(PART) and entry.name not in split and entry.is_dir():
+            removed += len(_bundle_files(Path(entry.path), False))
+            shutil.rmtree(entry.path)
+    return removed

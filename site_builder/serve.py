@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -221,6 +221,7 @@ class PreviewServer:
         self._index_wanted = threading.Event()
         self._searched = threading.Condition()
         self._searched_generation = 0
+        self._searchable: Mapping[str, str] = {}  # of the last good build: what to index
         self._httpd: _HTTPServer | None = None
         self._threads: list[threading.Thread] = []
         for watched in (project.content, project.templates):
@@ -309,8 +310,9 @@ class PreviewServer:
             errors.append(exc)
         try:
             with self._site_lock:
-                self._build(self.project, self.reporter, self.output, drafts=True,
-                            search=False)
+                result = self._build(self.project, self.reporter, self.output, drafts=True,
+                                     search=False)
+                self._searchable = result.searchable
             published = self.output / "_redirects"
             if published.is_file():  # Netlify applies these before netlify.toml's own
                 file_rules = redirects_file(published.read_text(encoding="utf-8"))
@@ -358,7 +360,7 @@ class PreviewServer:
                 self._index_wanted.clear()
                 generation = self.hub.state.generation
                 try:
-                    index_site(self.output, cancelled)
+                    index_site(self.output, self._searchable, cancelled)
                 except Cancelled:
                     continue
                 except Exception as exc:  # the pages still preview; say why search lags

@@ -41,6 +41,11 @@ class Entry:
         return self.is_brief and bool(self.headline or self.thumb)
 
     @property
+    def file(self) -> str:
+        """The page's HTML file below the output folder."""
+        return page_file(self.url)
+
+    @property
     def card(self) -> str:
         """Site path of the social card shown when this page is shared."""
         return self.url + "card.png" if self.has_card else "/card.png"
@@ -54,6 +59,11 @@ class Entry:
         return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
                       "aliases": tuple(data["aliases"]),
                       "headline": tuple(headline) if headline else None})
+
+
+def page_file(url: str) -> str:
+    """``/briefs/x/`` -> ``briefs/x/index.html``: where the page at ``url`` is written."""
+    return url.strip("/") + "/index.html" if url != "/" else "index.html"
 
 
 LICENSE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}

@@ -293,7 +293,7 @@ def test_a_change_stops_the_search_index_and_keeps_the_old_one(tiny: TinyProject
     build(tiny.project, SilentReporter(), tiny.output)
     before = {p: p.read_bytes() for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
     tiny.brief("deficit", BRIEF.replace("Exports grew", "Exports grew, quinquennially,"))
-    build(tiny.project, SilentReporter(), tiny.output, search=False)
+    result = build(tiny.project, SilentReporter(), tiny.output, search=False)
     asked: list[float] = []
 
     def change_in_view() -> bool:  # what the preview says once a writer saves again
@@ -301,7 +301,7 @@ def test_a_change_stops_the_search_index_and_keeps_the_old_one(tiny: TinyProject
         return True
 
     with pytest.raises(Cancelled):
-        index_site(tiny.output, change_in_view)
+        index_site(tiny.output, result.searchable, change_in_view)
     assert asked
     after = {p: p.read_bytes() for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
     assert after == before

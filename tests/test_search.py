@@ -1,0 +1,191 @@
+"""Search on a large site: the index comes in parts that the search page merges in the
+reader's browser, and an edit indexes only the part that holds the edited page.
+
+Parts here hold two pages each (``PART_PAGES`` lowered), so a site of a dozen pages has
+several; on a real site a part holds about 250.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import TinyProject, launch_chromium, snapshot_of
+from playwright.sync_api import Browser
+
+from site_builder import search
+from site_builder.build import build
+from site_builder.check import serve
+from site_builder.project import Project
+from site_builder.report import SilentReporter
+
+# one word per brief that no other page uses
+WORDS = ["anchovy", "basalt", "cormorant", "dulcimer", "estuary", "fennel", "gannet",
+         "heather", "isthmus", "juniper"]
+
+
+@pytest.fixture(autouse=True)
+def two_pages_a_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "PART_PAGES", 2)
+
+
+def write_site(tiny: TinyProject, words: list[str]) -> None:
+    for number, word in enumerate(words):
+        write_brief(tiny, word, f"Trade in {word} rose in 2024, number {number}.")
+    (tiny.root / "content" / "pages" / "about.md").write_text(
+        "---\ntitle: About\nsummary: Who writes the briefs.\n---\nA desk of economists.\n",
+        encoding="utf-8")
+
+
+def write_brief(tiny: TinyProject, word: str, body: str) -> Path:
+    return tiny.brief(word, f"---\ntitle: The {word} brief\ndate: 2025-03-0{len(word) % 9 + 1}"
+                            f"\nsummary: On {word}.\ntags: [Imports]\n---\n{body}\n")
+
+
+def index_parts(output: Path) -> dict[str, set[str]]:
+    """Folder of each part of the index ("" for the main one) -> the pages it holds."""
+    main = output / "pagefind"
+    found = {}
+    for entry in [main, *sorted(main.glob("part-*"))]:
+        found["" if entry == main else entry.name] = {
+            json.loads(gzip.decompress(f.read_bytes()).removeprefix(b"pagefind_dcd"))["url"]
+            for f in (entry / "fragment").glob("*.pf_fragment")}
+    return found
+
+
+def listed_parts(output: Path) -> list[str]:
+    """The parts the search page tells Pagefind to merge."""
+    html = (output / "search" / "index.html").read_text("utf-8")
+    found = re.search(r'id="search"[^>]*data-parts="([^"]*)"', html)
+    return found.group(1).split() if found else []
+
+
+def clean_build(tiny: TinyProject, tmp_path: Path) -> dict[str, bytes]:
+    fresh = Project(tiny.root, cache_dir=tmp_path / "fresh-cache")
+    build(fresh, SilentReporter(), tmp_path / "clean")
+    return snapshot_of(tmp_path / "clean")
+
+
+def test_a_large_site_is_indexed_in_parts_that_together_hold_every_page(
+        tiny: TinyProject) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    parts = index_parts(tiny.output)
+    every_page = {f"/briefs/{word}/" for word in WORDS} | {"/about/"}
+    assert len(parts) > 2
+    assert sorted(listed_parts(tiny.output)) == sorted(f"/pagefind/{name}/" for name in parts
+                                                       if name)
+    assert set().union(*parts.values()) == every_page
+    assert sum(len(pages) for pages in parts.values()) == len(every_page)  # each page once
+    main = tiny.output / "pagefind"
+    assert (main / "pagefind-ui.js").is_file()
+    for name in parts:
+        if name:  # the other parts hold their index alone: readers load one copy of the code
+            files = {p.name for p in (main / name).iterdir() if p.is_file()}
+            assert "pagefind-entry.json" in files
+            assert not {f for f in files if f.endswith((".js", ".css")) or "wasm" in f}
+
+
+def test_an_edit_indexes_only_the_part_that_holds_the_page(tiny: TinyProject,
+                                                           tmp_path: Path) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    parts = index_parts(tiny.output)
+    edited = "fennel"
+    home = next(name for name, pages in parts.items() if f"/briefs/{edited}/" in pages)
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes())
+              for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
+
+    write_brief(tiny, edited, "Trade in fennel rose in 2024, and so did quinoa.")
+    tiny.build()
+
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes())
+             for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
+    touched = {p.relative_to(tiny.output / "pagefind") for p in after
+               if before.get(p) != after[p]} | {
+        p.relative_to(tiny.output / "pagefind") for p in before if p not in after}
+    folders = {p.parts[0] if p.parts[0].startswith("part-") else "" for p in touched}
+    assert folders == {home}  # the edited page's part (and the record of parts) alone
+    assert index_parts(tiny.output) == parts
+    fragments = (tiny.output / "pagefind" / home / "fragment").glob("*.pf_fragment")
+    assert sum(b"quinoa" in gzip.decompress(f.read_bytes()) for f in fragments) == 1
+    assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
+
+
+def test_a_smaller_site_drops_the_parts_it_no_longer_needs(tiny: TinyProject,
+                                                           tmp_path: Path) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    assert len(index_parts(tiny.output)) > 2
+    for word in WORDS[2:]:
+        (tiny.root / "content" / "briefs" / f"{word}.md").unlink()
+    tiny.build()
+    parts = index_parts(tiny.output)
+    assert len(parts) <= 2  # three pages: two parts of two at most
+    assert set().union(*parts.values()) == {"/briefs/anchovy/", "/briefs/basalt/", "/about/"}
+    assert sorted(listed_parts(tiny.output)) == [f"/pagefind/{n}/" for n in sorted(parts) if n]
+    assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
+
+
+def test_a_deleted_part_is_indexed_again_by_the_next_build(tiny: TinyProject) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    parts = index_parts(tiny.output)
+    lost = next(name for name in parts if name)
+    shutil.rmtree(tiny.output / "pagefind" / lost)
+    (tiny.root / "content" / "pages" / "about.md").write_text(
+        "---\ntitle: About\nsummary: Who writes the briefs.\n---\nA desk of two economists.\n",
+        encoding="utf-8")  # any change to a page makes the build look at the index
+    tiny.build()
+    assert index_parts(tiny.output) == parts
+
+
+def test_a_site_of_one_part_lists_no_other(tiny: TinyProject, monkeypatch) -> None:
+    monkeypatch.setattr(search, "PART_PAGES", 250)
+    write_site(tiny, WORDS)
+    tiny.build()
+    assert list(index_parts(tiny.output)) == [""]
+    assert listed_parts(tiny.output) == []
+    assert 'data-parts' not in (tiny.output / "search" / "index.html").read_text("utf-8")
+
+
+# --------------------------------------------------------------------------- in a browser
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launch_chromium()
+
+
+def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
+                                                   browser: Browser) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    parts = index_parts(tiny.output)
+    # a word from one page of each part, the main one included
+    wanted = {name: sorted(pages - {"/about/"})[0] for name, pages in parts.items()
+              if pages - {"/about/"}}
+    assert len(wanted) > 2
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        with serve(tiny.output) as url:
+            page.goto(url + "/search/")
+            box = page.locator(".pagefind-ui__search-input")
+            box.wait_for(state="visible")
+            for name, address in wanted.items():
+                word = address.strip("/").split("/")[-1]
+                box.fill(word)
+                links = page.locator(f".pagefind-ui__result-link[href='{address}']")
+                links.first.wait_for(state="visible")
+                # first: below it may come pages that share only a first few letters, which
+                # Pagefind offers when a part has no page with the word
+                first = page.locator(".pagefind-ui__result-link").first
+                assert first.get_attribute("href") == address, name
+    finally:
+        context.close()
