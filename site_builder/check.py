@@ -46,6 +46,7 @@ from site_builder.pages import evaluate
 from site_builder.project import Project
 from site_builder.prose import expression_environment
 from site_builder.report import Reporter
+from site_builder.search import ENTRY
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -271,6 +272,11 @@ def check_links(site: BuiltSite) -> list[Problem]:
                     if problem:
                         problems.append(Problem("link", page.path, element.line, problem,
                                                 "Fix the link in the brief or template."))
+            for part in element.attrs.get("data-parts", "").split():  # the search page's
+                if site.file_for(part + ENTRY) is None:
+                    problems.append(Problem(
+                        "link", page.path, element.line, f"search index part {part} is missing",
+                        "Build again with `python -m site_builder build`, which indexes it."))
     return problems
 
 

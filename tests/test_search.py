@@ -20,7 +20,7 @@ from playwright.sync_api import Browser
 
 from site_builder import search
 from site_builder.build import build
-from site_builder.check import serve
+from site_builder.check import BuiltSite, check_links, serve
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 
@@ -189,3 +189,15 @@ def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
                 assert first.get_attribute("href") == address, name
     finally:
         context.close()
+
+
+def test_check_reports_a_missing_part(tiny: TinyProject) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    assert check_links(BuiltSite(tiny.project, tiny.output)) == []
+    lost = next(name for name in index_parts(tiny.output) if name)
+    shutil.rmtree(tiny.output / "pagefind" / lost)
+    problems = check_links(BuiltSite(tiny.project, tiny.output))
+    assert [(p.path, p.message) for p in problems] == [
+        ("search/index.html", f"search index part /pagefind/{lost}/ is missing")]
+    assert "python -m site_builder build" in (problems[0].hint or "")
