@@ -81,12 +81,29 @@ def index_site(folder: Path, pages: Mapping[str, str],
     wanted = {name: hashlib.sha256("\n".join(
         [stamp, *(f"{page} {pages[page]}" for page in members)]).encode()).hexdigest()
         for name, members in split.items()}
-    made = _read_manifest(target)
-    todo = [name for name, key in wanted.items()
-            if made.get(name) != key or not (target / name / ENTRY).is_file()]
+    recorded = _read_manifest(target)
+    todo = {name: split[name] for name, key in wanted.items()
+            if recorded.get(name) != key or not (target / name / ENTRY).is_file()}
     if todo and cancelled():
         raise Cancelled
-    changed = 0
+    finished, failures = _index_parts(binary, folder, todo, cancelled) if todo else ({}, [])
+    changed = sum(finished.values())
+    made = recorded | {name: wanted[name] for name in finished}
+    if not failures:
+        changed += _remove_other_parts(target, split)
+        made = wanted
+    if target.is_dir() and made != recorded:
+        write_file(target / MANIFEST, orjson.dumps(made, option=orjson.OPT_SORT_KEYS))
+        changed += 1
+    if failures:
+        raise next((f for f in failures if not isinstance(f, Cancelled)), failures[0])
+    return changed
+
+
+def _index_parts(binary: str, folder: Path, todo: dict[str, list[str]],
+                 cancelled: Callable[[], bool]) -> tuple[dict[str, int], list[BaseException]]:
+    """Index the parts in ``todo``, one per core; returns the files each part that finished
+    changed, and the errors of the others (after one fails, the rest are stopped)."""
     stop = threading.Event()
 
     def halt() -> bool:
@@ -94,28 +111,17 @@ def index_site(folder: Path, pages: Mapping[str, str],
 
     scratch = Path(tempfile.mkdtemp(prefix="site-builder-search-", dir=_scratch_root()))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
-            running = {pool.submit(_index_part, binary, folder, name, split[name],
-                                   scratch / (name or "main"), halt): name for name in todo}
-            done, _ = wait(running, return_when=FIRST_EXCEPTION)
-            stop.set()  # after a failure, stop the parts still running
+        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+            running = {pool.submit(_index_part, binary, folder, name, members,
+                                   scratch / (name or "main"), halt): name
+                       for name, members in todo.items()}
+            wait(running, return_when=FIRST_EXCEPTION)
+            stop.set()
             done, _ = wait(running)
-            for future in done:
-                if future.exception() is None:
-                    changed += future.result()
-                    made[running[future]] = wanted[running[future]]
-        failures = [error for f in done if (error := f.exception()) is not None]
-        if not failures:
-            changed += _remove_other_parts(target, split)
-            made = wanted
-        if target.is_dir() and made != _read_manifest(target):
-            write_file(target / MANIFEST, orjson.dumps(made, option=orjson.OPT_SORT_KEYS))
-            changed += 1
-        if failures:
-            raise next((f for f in failures if not isinstance(f, Cancelled)), failures[0])
-        return changed
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    finished = {running[f]: f.result() for f in done if f.exception() is None}
+    return finished, [error for f in done if (error := f.exception()) is not None]
 
 
 def _binary() -> str:
@@ -186,8 +192,9 @@ def _run_pagefind(binary: str, source: Path, into: Path,
                     run.communicate()
                     raise Cancelled from None
     if run.returncode != 0:
-        raise SiteError("the search index could not be built: "
-                        + (err or out).strip()[-500:], hint=REINSTALL)
+        raise SiteError("the search index could not be built: " + (err or out).strip()[-500:],
+                        hint="Pagefind's message above says why; if it blames no page or "
+                             "disk, " + REINSTALL[0].lower() + REINSTALL[1:])
 
 
 def _is_data(name: str) -> bool:

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser
 from site_builder import search
 from site_builder.build import build
 from site_builder.check import BuiltSite, check_links, serve
+from site_builder.errors import SiteError
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 
@@ -201,3 +202,22 @@ def test_check_reports_a_missing_part(tiny: TinyProject) -> None:
     assert [(p.path, p.message) for p in problems] == [
         ("search/index.html", f"search index part /pagefind/{lost}/ is missing")]
     assert "python -m site_builder build" in (problems[0].hint or "")
+
+
+def test_a_failing_indexer_fails_the_build_and_the_next_build_recovers(
+        tiny: TinyProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_site(tiny, WORDS)
+    tiny.build()
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'Error: out of disk space' >&2\nexit 1\n", "utf-8")
+    broken.chmod(0o755)
+    real = search._binary
+    monkeypatch.setattr(search, "_binary", lambda: str(broken))
+    write_brief(tiny, "fennel", "Trade in fennel rose in 2024, and so did quinoa.")
+    with pytest.raises(SiteError) as failed:
+        tiny.build()
+    assert "the search index could not be built: Error: out of disk space" in str(failed.value)
+    assert "Pagefind's message above says why" in (failed.value.hint or "")
+    monkeypatch.setattr(search, "_binary", real)
+    tiny.build()
+    assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
