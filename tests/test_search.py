@@ -188,8 +188,23 @@ def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
                 # Pagefind offers when a part has no page with the word
                 first = page.locator(".pagefind-ui__result-link").first
                 assert first.get_attribute("href") == address, name
+            # a word on every page: results from several parts, excerpts of one length
+            box.fill("rose")
+            page.locator(".pagefind-ui__message", has_text="10 results").wait_for()
+            page.wait_for_function("""() => {
+                const shown = document.querySelectorAll('.pagefind-ui__result-excerpt');
+                return shown.length && [...shown].every(e => e.textContent.trim());
+            }""")
+            excerpts = {}
+            for result in page.locator(".pagefind-ui__result").all():
+                href = result.locator("a.pagefind-ui__result-link").first.get_attribute("href")
+                text = result.locator(".pagefind-ui__result-excerpt").first.inner_text()
+                excerpts[href] = len(text.split())
     finally:
         context.close()
+    homes = {name for name, pages in parts.items() for address in excerpts if address in pages}
+    assert len(homes) > 1
+    assert set(excerpts.values()) == {12}, excerpts
 
 
 def test_check_reports_a_missing_part(tiny: TinyProject) -> None:
