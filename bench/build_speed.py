@@ -36,6 +36,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+# This checkout's code is what gets measured, wherever the benchmark runs from and whatever
+# else is installed: first on the path here and in every build it starts.
+sys.path.insert(0, str(ROOT))
+OURS_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
 SCENARIOS = {
     "cold": "cold build (empty cache, no output)",
     "warm": "repeat build, nothing changed",
@@ -561,14 +566,15 @@ class Sample:
     timed_out: bool = False
 
 
-def measure(cmd: list[str], timeout: float = 0.0) -> Sample:
+def measure(cmd: list[str], timeout: float = 0.0, env: dict[str, str] | None = None
+            ) -> Sample:
     """Run ``cmd`` through the launcher: wall time from spawn to exit, and peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         report, out, err = Path(tmp) / "report.json", Path(tmp) / "out", Path(tmp) / "err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             subprocess.run([sys.executable, "-S", "-c", LAUNCHER, str(report), str(timeout),
                             *cmd], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-                           check=True)
+                           env=env, check=True)
         facts = json.loads(report.read_text("utf-8"))
         return Sample(facts["wall"], facts["maxrss_kib"] / 1024, facts["tree_kib"] / 1024,
                       facts["cpu"],
@@ -584,7 +590,7 @@ def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
     try:
         sample = measure([sys.executable, "-c", PREVIEW_CHILD, str(corpus.ours),
                           str(work / "cache-preview"), str(work / "preview"), str(brief),
-                          str(edits)])
+                          str(edits)], env=OURS_ENV)
     finally:
         brief.write_text(original, "utf-8")
     if sample.returncode != 0:
@@ -593,7 +599,8 @@ def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
 
 
 def run_ours(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[str, Any]]:
-    sample = measure([sys.executable, "-c", CHILD, str(corpus.ours), str(cache), str(output)])
+    sample = measure([sys.executable, "-c", CHILD, str(corpus.ours), str(cache), str(output)],
+                     env=OURS_ENV)
     if sample.returncode != 0:
         raise SystemExit(f"our build failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
     return sample, json.loads(sample.stdout.strip().splitlines()[-1])
@@ -687,7 +694,7 @@ def warm_up(peers: list[Peer]) -> None:
     """Untimed: compile site_builder's bytecode (the environment may forbid writing it, which
     would make every build compile it again) and bring each tool's files into the page cache,
     as on a writer's machine. Cold, in this benchmark, means no build cache and no output."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in OURS_ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-c", "import site_builder.build, site_builder.write"],
                    env=env, check=True)
     for peer in peers:
@@ -927,7 +934,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         print(render_table(summary))
     if args.profile:
         sample = measure([sys.executable, "-c", PROFILE_CHILD, str(corpus.ours),
-                          str(work / "cache-profile"), str(work / "output-profile")])
+                          str(work / "cache-profile"), str(work / "output-profile")],
+                         env=OURS_ENV)
         if sample.returncode != 0:
             raise SystemExit(f"profiled build failed:\n{sample.stderr[-3000:]}")
         print(f"\ncold build under cProfile, in one interpreter (imports included), "
