@@ -82,8 +82,9 @@ def index_site(folder: Path, pages: Mapping[str, str],
         [stamp, *(f"{page} {pages[page]}" for page in members)]).encode()).hexdigest()
         for name, members in split.items()}
     recorded = _read_manifest(target)
-    todo = {name: split[name] for name, key in wanted.items()
-            if recorded.get(name) != key or not (target / name / ENTRY).is_file()}
+    todo = {name: members for name, members in split.items()  # no pages: index every page
+            if recorded.get(name) != wanted[name] or not members
+            or not (target / name / ENTRY).is_file()}
     if todo and cancelled():
         raise Cancelled
     finished, failures = _index_parts(binary, folder, todo, cancelled) if todo else ({}, [])

@@ -236,3 +236,13 @@ def test_a_failing_indexer_fails_the_build_and_the_next_build_recovers(
     monkeypatch.setattr(search, "_binary", real)
     tiny.build()
     assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
+
+
+def test_a_site_with_no_pages_yet_still_has_a_working_search_page(tiny: TinyProject) -> None:
+    """A new project, before its first brief: Pagefind indexes what there is (the listings),
+    so the search page loads its scripts instead of failing the build."""
+    result = tiny.build()
+    assert result.pages == 0
+    assert (tiny.output / "pagefind" / "pagefind-ui.js").is_file()
+    assert index_parts(tiny.output)[""]  # the listing pages, for want of briefs
+    assert listed_parts(tiny.output) == []
