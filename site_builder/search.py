@@ -166,7 +166,8 @@ def _index_part(binary: str, folder: Path, name: str, members: list[str], scratc
 
 def _link_pages(folder: Path, members: list[str], into: Path) -> Path:
     """A folder of links to just these pages, at their own paths, for Pagefind to walk
-    (it follows links to files)."""
+    (it follows links to files); copies where the system allows no links (Windows without
+    the privilege)."""
     origin = folder.resolve()
     made: set[Path] = set()
     for member in members:
@@ -174,7 +175,10 @@ def _link_pages(folder: Path, members: list[str], into: Path) -> Path:
         if link.parent not in made:
             link.parent.mkdir(parents=True, exist_ok=True)
             made.add(link.parent)
-        link.symlink_to(origin / member)
+        try:
+            link.symlink_to(origin / member)
+        except OSError:
+            shutil.copyfile(origin / member, link)
     return into
 
 

@@ -246,3 +246,18 @@ def test_a_site_with_no_pages_yet_still_has_a_working_search_page(tiny: TinyProj
     assert (tiny.output / "pagefind" / "pagefind-ui.js").is_file()
     assert index_parts(tiny.output)[""]  # the listing pages, for want of briefs
     assert listed_parts(tiny.output) == []
+
+
+def test_without_symbolic_links_the_parts_are_indexed_from_copies(
+        tiny: TinyProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where links cannot be made (Windows without the privilege), the same index."""
+    write_site(tiny, WORDS)
+
+    def refused(self: Path, target: object) -> None:
+        raise OSError(1, "symbolic link privilege not held", str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", refused)
+    tiny.build()
+    monkeypatch.undo()
+    monkeypatch.setattr(search, "PART_PAGES", 2)
+    assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
