@@ -17,7 +17,7 @@ from site_builder.incremental import BuildCache, PageRecord, digest
 from site_builder.plan import Plan, plan_build
 from site_builder.project import Project
 from site_builder.report import Reporter
-from site_builder.search import SEARCH, index_site
+from site_builder.search import index_site, is_whole
 from site_builder.site import Entry, Site, newest_first, page_file
 from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
 
@@ -135,7 +135,7 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
         with reporter.stage("write"):
             changed = publish_changes(stage, wanted, output)
     stale = (cache.search_stale or any(p.endswith(".html") for p in changed)
-             or not (output / SEARCH).is_dir())
+             or not is_whole(output, searchable))
     if stale and search:
         with reporter.stage("search"):
             index_site(output, searchable)

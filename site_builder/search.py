@@ -67,6 +67,12 @@ def merge_paths(pages: Iterable[str]) -> list[str]:
     return [f"/{SEARCH}/{name}/" for name in parts(pages) if name]
 
 
+def is_whole(folder: Path, pages: Iterable[str]) -> bool:
+    """Whether ``folder`` has every part of the index these pages need (a quick look: it
+    does not tell whether the parts are up to date)."""
+    return all((folder / SEARCH / name / ENTRY).is_file() for name in parts(pages))
+
+
 def index_site(folder: Path, pages: Mapping[str, str],
                cancelled: Callable[[], bool] = lambda: False) -> int:
     """Bring ``folder/pagefind`` up to date with ``pages`` (page file below ``folder`` ->

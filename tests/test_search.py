@@ -139,10 +139,8 @@ def test_a_deleted_part_is_indexed_again_by_the_next_build(tiny: TinyProject) ->
     parts = index_parts(tiny.output)
     lost = next(name for name in parts if name)
     shutil.rmtree(tiny.output / "pagefind" / lost)
-    (tiny.root / "content" / "pages" / "about.md").write_text(
-        "---\ntitle: About\nsummary: Who writes the briefs.\n---\nA desk of two economists.\n",
-        encoding="utf-8")  # any change to a page makes the build look at the index
-    tiny.build()
+    again = tiny.build()  # with nothing else to do
+    assert again.rebuilt == 0
     assert index_parts(tiny.output) == parts
 
 
