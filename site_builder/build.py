@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from site_builder.consistency import contradictions
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.incremental import BuildCache, PageRecord, digest
 from site_builder.plan import Plan, plan_build
@@ -61,7 +62,8 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         with reporter.stage("pages"):
             built = _build_pages(plan, drafts, stage, records, reporter)
     entries = {rel: r.entry for rel, r in records.items() if r.entry}  # as the cache holds them
-    errors = plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
+    errors = (plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
+              + contradictions({rel: r.shown for rel, r in records.items() if r.entry}))
     if errors:
         if stage is not None:
             discard(stage)

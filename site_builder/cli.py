@@ -65,6 +65,8 @@ def parser() -> argparse.ArgumentParser:
                    help="skip what only a fetch could fix: data older than the latest release")
     n = commands.add_parser("new", parents=[common], help="start a brief from a template")
     n.add_argument("title", help="the brief's title; its file name is made from it")
+    commands.add_parser("datasets", parents=[common],
+                        help="list every series with its vintages, and every dataset")
     s = commands.add_parser("seed", parents=[common],
                             help="rebuild the data snapshot from offline source files")
     s.add_argument("source_dir", type=Path, help="folder holding the source CSV files")
@@ -110,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
             path = new_brief(project, args.title, dt.date.today())
             reporter.info(f"Wrote {path}: a draft. Preview it with `python -m site_builder "
                           "serve`; set `draft: false` to publish.")
+        elif args.command == "datasets":
+            from site_builder.data.declarations import load_declarations
+            from site_builder.data.listing import listing
+            from site_builder.data.snapshot import Snapshot
+
+            print(listing(Snapshot(project.lockfile), load_declarations(project.declarations)),
+                  end="")
         elif args.command == "seed":
             from site_builder.data.seed import seed_snapshot
 

@@ -39,8 +39,15 @@ class Figure:
     period: str | None
     sources: tuple[Source, ...]
     what: str
-    #: In a brief pinned to a past vintage: the same figure computed from current data.
+    #: Read from a vintage that is not the newest: the same figure in current data.
     current: float | None = None
+    #: One official series' value: "SERIES|year|2025" or "SERIES|month|2025-12", for the
+    #: site-wide consistency gate; None for anything computed from several.
+    measure: str | None = None
+    stood: str = ""  # the day the values read stood (their vintage), YYYY-MM-DD
+    current_stood: str = ""  # the same for :attr:`current`
+    #: The smallest step the source resolves, in the figure's units (1e9: whole billions).
+    precision: float | None = None
 
     @property
     def now(self) -> float:
@@ -60,12 +67,16 @@ class Figure:
             period = self.period if self.period == other.period else None
             sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
             pinned = self.current is not None or other.current is not None
+            precision = None if kind == "ratio" else _coarsest(self.precision, other.precision)
             return Figure(fn(self.value, other.value), kind or self.kind, period, sources,
                           f"({self.what} {op} {other.what})",
-                          fn(self.now, other.now) if pinned else None)
+                          fn(self.now, other.now) if pinned else None, None,
+                          max(self.stood, other.stood), max(self.current_stood,
+                                                            other.current_stood), precision)
         current = None if self.current is None else fn(self.current, float(other))
+        precision = None if self.precision is None else abs(fn(self.precision, float(other)))
         return replace(self, value=fn(self.value, float(other)), current=current,
-                       what=f"({self.what} {op} {other})")
+                       what=f"({self.what} {op} {other})", measure=None, precision=precision)
 
     def __add__(self, other: Figure | float) -> Figure:
         return self._combine(other, "+", lambda a, b: a + b)
@@ -101,6 +112,10 @@ class Figure:
         return self.value > other.value
 
 
+def _coarsest(a: float | None, b: float | None) -> float | None:
+    return a if b is None else b if a is None else max(a, b)
+
+
 def normalise_period(period: object) -> str:
     """2024 -> '2024'; '2024-12' stays; a date's month is kept."""
     text = str(period)
@@ -133,28 +148,44 @@ class Series:
     kind: str
     sources: tuple[Source, ...]
     what: str
-    #: In a brief pinned to a past vintage: the same series in current data.
+    #: Read from a vintage that is not the newest: the same series in current data.
     current: Series | None = None
+    key: str | None = None  # the official series it is one copy of, if known
+    stood: str = ""  # the day its values stood (the newest, for a series of several vintages)
+    precision: float | None = None  # the coarsest step of its source, in its units
 
     @property
     def monthly(self) -> bool:
         return bool(len(self.values)) and len(str(self.values.index[0])) == 7
 
-    def _figure(self, value: float, period: str | None, what: str) -> Figure:
-        return Figure(float(value), self.kind, period, self.sources, what)
+    def _figure(self, value: float, period: str | None, what: str, measure: str = ""
+                ) -> Figure:
+        """A figure of this series; ``measure`` names it ("year" or "month" of ``period``)
+        when it is one value of one official series."""
+        named = f"{self.key}|{measure}|{period}" if self.key and measure and period else None
+        return Figure(float(value), self.kind, period, self.sources, what, measure=named,
+                      stood=self.stood, precision=self.precision)
+
+    def _point(self, period: str) -> str:
+        return "month" if len(period) == 7 else "year"
 
     def _then(self, fig: Figure, same: Callable[[Series], Figure]) -> Figure:
-        """``fig`` with its current value, where the series is pinned to a vintage."""
+        """``fig`` with its current value, where the series was read from an older vintage."""
         if self.current is None:
             return fig
         try:
             now = same(self.current).value
         except SiteError:  # the period is gone from current data: nothing to compare
             return fig
-        return replace(fig, current=now)
+        return replace(fig, current=now, current_stood=self.current.stood)
 
     def _also(self, result: Series, same: Callable[[Series], Series]) -> Series:
         return result if self.current is None else replace(result, current=same(self.current))
+
+    def has(self, period: object) -> bool:
+        """Whether the series holds a value for ``period`` (to write around a missing one)."""
+        key = normalise_period(period)
+        return key in self.values.index and not math.isnan(self.values[key])
 
     def at(self, period: object) -> Figure:
         """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
@@ -167,7 +198,7 @@ class Series:
         value = self.values[key]
         if pd.isna(value):
             raise SiteError(f"{self.what} has no value for {key}: the source gives none")
-        return self._then(self._figure(value, key, f"{self.what} at {key}"),
+        return self._then(self._figure(value, key, f"{self.what} at {key}", self._point(key)),
                           lambda s: s.at(key))
 
     def annual(self) -> Series:
@@ -177,8 +208,8 @@ class Series:
         years = self.values.groupby(self.values.index.str[:4])
         complete = years.count() == 12
         sums = years.sum(min_count=12)[complete]
-        return self._also(Series(sums, self.kind, self.sources, f"{self.what}, annual totals"),
-                          Series.annual)
+        return self._also(replace(self, values=sums, what=f"{self.what}, annual totals",
+                                  current=None), Series.annual)
 
     def year(self, year: object) -> Figure:
         """A calendar-year total (the value itself for annual data); the year must be complete."""
@@ -190,7 +221,7 @@ class Series:
             raise SiteError(
                 f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
                 hint="Use a complete year, or .at(period) for one month.")
-        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total"),
+        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total", "year"),
                           lambda s: s.year(key))
 
     def latest(self) -> Figure:
@@ -198,16 +229,16 @@ class Series:
         if valid.empty:
             raise SiteError(f"{self.what} holds no values")
         period = str(valid.index[-1])
-        return self._then(self._figure(valid.iloc[-1], period, f"{self.what}, latest"),
-                          lambda s: s.at(period))
+        return self._then(self._figure(valid.iloc[-1], period, f"{self.what}, latest",
+                                       self._point(period)), lambda s: s.at(period))
 
     def first(self) -> Figure:
         valid = self.values.dropna()
         if valid.empty:
             raise SiteError(f"{self.what} holds no values")
         period = str(valid.index[0])
-        return self._then(self._figure(valid.iloc[0], period, f"{self.what}, first"),
-                          lambda s: s.at(period))
+        return self._then(self._figure(valid.iloc[0], period, f"{self.what}, first",
+                                       self._point(period)), lambda s: s.at(period))
 
     def total(self, start: object, end: object) -> Figure:
         """The sum from ``start`` to ``end``, e.g. a year to date; every period must be there."""
@@ -251,7 +282,9 @@ class Series:
             raise SiteError(f"cannot {op} {self.what} and {other.what}: different units")
         left, right = self.values.align(other.values, join="inner")
         sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
-        joined = Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})")
+        joined = Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})",
+                        stood=max(self.stood, other.stood),
+                        precision=_coarsest(self.precision, other.precision))
         if self.current is None and other.current is None:
             return joined
         now = (self.current or self)._join(other.current or other, op, fn)

@@ -20,7 +20,7 @@ from site_builder.atomic import write_file
 from site_builder.data.snapshot import DatasetMeta
 from site_builder.search import SEARCH
 
-FORMAT = 3
+FORMAT = 4
 
 
 def digest(data: bytes) -> str:
@@ -47,6 +47,8 @@ class PageRecord:
     modules: dict[str, str]  # chart module -> hash it had
     entry: dict[str, Any] | None  # None for a draft left out
     files: dict[str, str]  # output path -> hash
+    #: The figures of one official series the page shows (for the consistency gate).
+    shown: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

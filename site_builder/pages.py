@@ -29,6 +29,9 @@ class Page:
     sources: tuple[Source, ...]
     datasets: tuple[DatasetMeta, ...]
     modules: tuple[Path, ...] = ()  # chart code it ran: a dependency like its data
+    #: Each figure shown that is one value of one official series (see PageScope.shown).
+    shown: tuple[dict[str, object], ...] = ()
+    depends: tuple[str, ...] = ()  # every dataset it read, copies compared with included
 
     @property
     def output_path(self) -> str:
@@ -63,8 +66,11 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
 
     def expression(item: Highlight, key: str) -> tuple[str, str]:
         line = doc.lines.get(key, doc.lines.get(key.split(".")[0], 1))
+        scope.line = line
         html = prose.evaluate("{{ " + item.value + " }}", helpers, env, doc.path, line)
-        return item.label, scope.fill_figures(html)
+        # A label may compute its words too, e.g. the year a "latest full year" figure is of.
+        label = prose.evaluate(item.label, helpers, env, doc.path, line)
+        return label, scope.fill_figures(html)
 
     meta = doc.meta
     headline = highlights = None
@@ -72,6 +78,7 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         headline = expression(meta.headline, "headline") if meta.headline else None
         highlights = tuple(expression(h, f"highlights.{number}")
                            for number, h in enumerate(meta.highlights))
+    scope.line = doc.body_line
     markdown_text = prose.evaluate(text, helpers, env, doc.path, doc.body_line)
     charts = tuple(prepare(block, scope, charts_dir, doc.path) for block in blocks)
     for chart in charts:
@@ -83,5 +90,5 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         body_html=scope.fill_figures(prose.to_html(markdown_text)),
         headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
         datasets=tuple(snapshot.meta(name) for name in scope.datasets),
-        modules=tuple(scope.modules),
+        modules=tuple(scope.modules), shown=tuple(scope.shown), depends=tuple(scope.depends),
     )

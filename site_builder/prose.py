@@ -16,11 +16,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from site_builder.content import YAML_LOADER
 from site_builder.errors import SiteError
 from site_builder.figures import Figure, Series
+from site_builder.scope import TEMPLATE_FILE
 from site_builder.typography import TypographyExtension
 
 OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
 PLACEHOLDER = '<div data-chart-slot="{}"></div>'
-TEMPLATE_FILE = "<brief>"
 
 
 @dataclass(frozen=True)

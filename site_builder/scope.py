@@ -7,6 +7,7 @@ dependencies) and every source it cites, in order, for the page's sources sectio
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from markupsafe import Markup, escape
 
 from site_builder import claims, formatting
 from site_builder.data.snapshot import Dataset, Snapshot
+from site_builder.data.vintages import Composite, vintage_dates
 from site_builder.errors import SiteError
 from site_builder.figures import (
     Figure,
@@ -31,6 +33,8 @@ from site_builder.figures import (
 if TYPE_CHECKING:
     import pandas as pd
 
+#: The file name a brief's compiled body runs under: figures and errors find their line by it.
+TEMPLATE_FILE = "<brief>"
 FIGURE_SLOT = "\ue000{}\ue001"
 FIGURE_SLOT_PATTERN = re.compile("\ue000(\\d+)\ue001")
 
@@ -40,21 +44,34 @@ class PageScope:
     snapshot: Snapshot
     as_of: dt.date | None = None  # a brief pinned to the data as they stood on this date
     row: dict[str, Any] | None = None  # a generated page's parameters
-    datasets: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)  # whose data the page shows
+    depends: list[str] = field(default_factory=list)  # all it read, compared copies too
     sources: list[Source] = field(default_factory=list)
     #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
     figures: list[str] = field(default_factory=list)
     touched: list[str] = field(default_factory=list)
     chart_sources: list[Source] = field(default_factory=list)
     modules: list[Path] = field(default_factory=list)  # chart code the page ran
+    #: Every figure shown that is one value of one official series, for the consistency
+    #: gate: measure, value, shown text, whether its vintage is marked, line.
+    shown: list[dict[str, Any]] = field(default_factory=list)
+    line: int = 1  # the file line where the text being evaluated starts
 
     # -- data ---------------------------------------------------------------------------
     def dataset(self, name: str) -> Dataset:
-        dataset = self.snapshot.load(name)
-        if name not in self.datasets:
-            self.datasets.append(name)
+        dataset = self._depend(name, cited=True)
         if name not in self.touched:
             self.touched.append(name)
+        return dataset
+
+    def _depend(self, name: str, cited: bool = False) -> Dataset:
+        """Load a dataset and record that the page depends on it; ``cited``: and that its
+        data are on the page (as opposed to a copy it was only compared with)."""
+        dataset = self.snapshot.load(name)
+        if name not in self.depends:
+            self.depends.append(name)
+        if cited and name not in self.datasets:
+            self.datasets.append(name)
         return dataset
 
     def rows(self, name: str, filters: dict[str, Any]) -> tuple[Dataset, pd.DataFrame]:
@@ -93,14 +110,16 @@ class PageScope:
         url = (same("change_source_url") if column.startswith("change") else "") \
             or same("source_url") or meta.url
         kind = same("source_kind")
-        series = (sorted(set(rows["series_id"])) if "series_id" in rows.columns
-                  else list(meta.series))
+        index = self.snapshot.index()
+        ids = sorted(set(index.ids_of(meta.name, rows)) - {""}) if index.carries_ids(meta) \
+            else []
+        series = ids or list(meta.series)
         if meta.source == "fred" and len(series) == 1 and url == meta.url:
             url = f"https://fred.stlouisfed.org/series/{series[0]}"
         return Source(dataset=meta.name, title=f"{meta.title} ({kind})" if kind else meta.title,
                       publisher=meta.publisher, series=", ".join(series),
-                      vintage=same("as_published") or meta.vintage, retrieved=meta.retrieved,
-                      url=url)
+                      vintage=same("as_published") or same("release") or same("vintage")
+                      or meta.vintage, retrieved=meta.retrieved, url=url)
 
     def series(self, name: str, column: str = "value", **filters: Any) -> Series:
         """``series("bop_monthly", series_id="BOPGTB")``: one value per period.
@@ -111,11 +130,40 @@ class PageScope:
         alongside for "since revised" notes.
         """
         chosen = self.vintage(name)
-        if chosen == name:
-            return self._series(name, column, filters)
         pinned = self._series(chosen, column, filters)
-        live = self._series(name, column, filters)
+        if chosen == name or pinned.current is not None:
+            return pinned
+        live = self._series(name, column, filters)  # a past vintage of a dataset without ids
         return replace(pinned, current=live, sources=pinned.sources + live.sources)
+
+    def official(self, series_id: str) -> Series:
+        """``official("BOPGSTB")``: an official series as it stands now, each period from the
+        newest vintage in the snapshot that holds it (monthly where there are months)."""
+        index = self.snapshot.index()
+        if series_id not in index.ids():
+            raise SiteError(f"the snapshot holds no series {series_id!r}",
+                            hint="Series: " + ", ".join(index.ids()) + ".")
+        try:
+            composite = index.current(series_id, monthly=True)
+        except SiteError:
+            composite = index.current(series_id, monthly=False)
+        return self._composite(series_id, composite)
+
+    def _composite(self, series_id: str, composite: Composite) -> Series:
+        """A composite as a series, citing each copy it takes values from."""
+        for name in self.snapshot.index().datasets_of(series_id):
+            self._depend(name)
+        sources = []
+        for dataset_name, column, within in composite.parts:
+            dataset = self._depend(dataset_name, cited=True)
+            frame = dataset.frame
+            ids = self.snapshot.index().ids_of(dataset_name, frame)
+            rows = frame[(ids == series_id) & ((frame[column] == within) if column else True)]
+            cited = self.source(dataset, rows)
+            if cited not in sources:
+                sources.append(cited)
+        return Series(composite.values, "usd", tuple(sources), series_id, key=series_id,
+                      stood=composite.stood)
 
     def vintage(self, name: str) -> str:
         """The dataset holding ``name`` as it stood on the brief's ``as_of`` date."""
@@ -162,7 +210,34 @@ class PageScope:
         label = name + "".join(f", {k}={v}" for k, v in filters.items())
         if column != "value":
             label += f" ({column})"
-        return Series(values, kind, (cited,), label)
+        meta, index = dataset.meta, self.snapshot.index()
+        stood = str(vintage_dates(meta, frame, index.releases)[0].max())
+        precision = (float(frame["precision"].max())
+                     if column == "value" and "precision" in frame.columns else None)
+        ids = set(index.ids_of(name, frame)) - {""} if index.carries_ids(meta) else set()
+        key = ids.pop() if column == "value" and len(ids) == 1 and meta.unit_kind == "usd" \
+            and index.carries_ids(meta) else None
+        series = Series(values, kind, (cited,), label, key=key, stood=stood,
+                        precision=precision)
+        return series if key is None else self._against_current(series)
+
+    def _against_current(self, series: Series) -> Series:
+        """The series with the same series in current data beside it, where the two differ
+        (it was read from an older vintage); unchanged where it is current."""
+        import numpy as np
+
+        assert series.key is not None
+        ours = series.values.dropna()
+        if ours.empty:
+            return series
+        composite = self.snapshot.index().current(series.key, monthly=series.monthly)
+        theirs = composite.values[composite.values.index <= ours.index[-1]]
+        if theirs.index.equals(ours.index) and np.allclose(
+                theirs.to_numpy(), ours.to_numpy(), rtol=1e-12, atol=0.5):
+            for name in self.snapshot.index().datasets_of(series.key):
+                self._depend(name)  # a newer copy would make it old
+            return series
+        return replace(series, current=self._composite(series.key, composite))
 
     def value(self, name: str, period: object, column: str = "value", **filters: Any
               ) -> Figure:
@@ -188,7 +263,8 @@ class PageScope:
                 label = label[len(prefix):].replace("_", " ").title()
             source = self.source(dataset, frame[frame[by] == row[by]])
             fig = Figure(float(row["value"]) * dataset.meta.scale, dataset.meta.unit_kind, key,
-                         (source,), f"{name} {row[by]} {key}")
+                         (source,), f"{name} {row[by]} {key}",
+                         precision=float(row["precision"]) if "precision" in row else None)
             out.append((label, fig))
         return out
 
@@ -220,6 +296,10 @@ class PageScope:
 
     def _linked(self, fig: Figure, text: str, now: str | None = None) -> Markup:
         """The figure, linked to its source; ``now``: its current value, where revised."""
+        if fig.measure is not None:
+            self.shown.append({"measure": fig.measure, "value": fig.value, "text": text,
+                               "marked": fig.current is not None, "line": self._line(),
+                               "stood": fig.stood})
         number = self.cite(fig)
         titles = "; ".join(f"{s.publisher}{', ' + s.series if s.series else ''} ({s.vintage})"
                            for s in fig.sources)
@@ -227,10 +307,26 @@ class PageScope:
                       '<data value="{v}">{x}</data></a>').format(
             n=number, t=titles, v=repr(fig.value), x=text)
         if now is not None:
+            stood = (", data of " + formatting.day(fig.current_stood)) if fig.current_stood \
+                else ""
             html += Markup(' <span class="revised">(since revised to <data value="{v}">{x}'
-                           '</data>)</span>').format(v=repr(fig.now), x=now)
+                           '</data>{s})</span>').format(v=repr(fig.now), x=now, s=stood)
         self.figures.append(str(html))
         return Markup(FIGURE_SLOT.format(len(self.figures) - 1))
+
+    def _line(self) -> int:
+        """The file line of the expression being evaluated (from Jinja's compiled frame)."""
+        frame = inspect.currentframe()
+        while frame is not None and frame.f_code.co_filename != TEMPLATE_FILE:
+            frame = frame.f_back
+        if frame is None:
+            return self.line
+        # Jinja's compiled module maps its code lines to template lines in `debug_info`.
+        pairs = [pair.split("=") for pair in str(frame.f_globals.get("debug_info", ""))
+                 .split("&") if "=" in pair]
+        line = next((int(template) for template, code in reversed(pairs)
+                     if int(code) <= frame.f_lineno), 1)
+        return self.line + line - 1
 
     def fill_figures(self, html: str) -> str:
         """Put the rendered figures back where their slot tokens stand."""
@@ -244,6 +340,7 @@ class PageScope:
         if current is not None:
             _expect_kind(current, fig.kind, "current=")
             fig = replace(fig, current=current.now,
+                          current_stood=current.current_stood or current.stood,
                           sources=fig.sources + tuple(s for s in current.sources
                                                       if s not in fig.sources))
         text = show(fig.value)
@@ -254,7 +351,8 @@ class PageScope:
             current: Figure | None = None) -> Markup:
         """``$918.4 billion``; money figures only. ``current``: the value now, for a note."""
         _expect_kind(fig, "usd", "usd")
-        return self._shown(fig, current, lambda v: formatting.money(v, digits, unit))
+        return self._shown(fig, current,
+                           lambda v: formatting.money(v, digits, unit, fig.precision))
 
     def pct(self, fig: Figure, digits: int = 1, current: Figure | None = None) -> Markup:
         """``6.6%``; ratios only (from pct_change or share)."""
@@ -270,7 +368,7 @@ class PageScope:
             if fig.kind == "ratio":
                 text = formatting.percent(value, 1 if digits is None else digits)
             else:
-                text = formatting.money(value, digits, unit)
+                text = formatting.money(value, digits, unit, fig.precision)
             return formatting.signed(text, value)
 
         return self._shown(fig, current, show)
@@ -294,6 +392,7 @@ class PageScope:
         return {
             "row": self.row or {},
             "series": self.series, "value": self.value, "ranking": self.ranking,
+            "official": self.official,
             "movers": self.movers, "abs": abs,
             "change": change, "pct_change": pct_change, "share": share,
             "usd": self.usd, "pct": self.pct, "signed": self.signed, "period": self.period,

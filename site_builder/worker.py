@@ -98,7 +98,7 @@ class PageBuilder:
         drawn = {chart.key: self.charts.svg(chart) for chart in page.charts}
         files = render_page(self.site, self.env, page, drawn, self.cards,
                             self.job.status.note(page))
-        datasets = {m.name for m in page.datasets}
+        datasets = {m.name for m in page.datasets} | set(page.depends)
         for chart in page.charts:
             datasets.update(chart.datasets)
         record = PageRecord(
@@ -106,7 +106,8 @@ class PageBuilder:
             datasets={name: self.snapshot.meta(name).sha256 for name in sorted(datasets)},
             modules={str(p): self.job.modules.get(str(p), "") for p in page.modules},
             entry=entry_for(page).to_json(),
-            files=self.stage.put(files))
+            files=self.stage.put(files),
+            shown=[dict(item) for item in page.shown])
         return Built(source.relative, record, charts=len(page.charts),
                      charts_rendered=self.charts.rendered - before)
 

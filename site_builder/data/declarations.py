@@ -83,6 +83,9 @@ class Declaration(_Strict):
     #: This dataset is a past vintage of another: ``vintage_of`` as it stood on ``as_of``.
     vintage_of: str = ""
     as_of: dt.date | None = None
+    #: Which official series each row is, where no column says: "dimension values joined
+    #: by |" (in the order of ``dimensions``) -> series id, e.g. "Korea, South|imports".
+    series_ids: dict[str, str] = Field(default_factory=dict)
     seed: Seed | None = None
     fetch: Fetch | None = None
 

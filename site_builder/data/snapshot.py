@@ -19,6 +19,8 @@ from site_builder.errors import SiteError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from site_builder.data.vintages import SeriesIndex
+
 LOCK_FORMAT = 1
 
 #: Declared units and what one unit is worth in dollars (chained dollars for real series).
@@ -109,6 +111,7 @@ class Snapshot:
         view.lock_path, view.root = self.lock_path, self.root
         view.metas = {**self.metas, **{name: d.meta for name, d in tables.items()}}
         view._loaded = {**self._loaded, **tables}
+        view._index = None
         return view
 
     def __init__(self, lock_path: Path) -> None:
@@ -116,6 +119,15 @@ class Snapshot:
         self.root = lock_path.parent / "snapshot"
         self.metas = read_lock(lock_path)
         self._loaded: dict[str, Dataset] = {}
+        self._index: SeriesIndex | None = None
+
+    def index(self) -> SeriesIndex:
+        """Every official series in the snapshot with its vintages (built on first use)."""
+        if self._index is None:
+            from site_builder.data.vintages import SeriesIndex
+
+            self._index = SeriesIndex.for_snapshot(self)
+        return self._index
 
     def names(self) -> list[str]:
         return sorted(self.metas)
@@ -124,9 +136,23 @@ class Snapshot:
         try:
             return self.metas[name]
         except KeyError:
+            if name in self.declared():
+                raise SiteError(f"dataset {name!r} is declared but not fetched yet",
+                                hint=f"Run `python -m site_builder fetch --only {name}`, "
+                                     "then build again.") from None
             known = ", ".join(self.names())
             raise SiteError(f"no dataset named {name!r}",
                             hint=f"Datasets in the snapshot: {known}.") from None
+
+    def declared(self) -> set[str]:
+        """The names ``datasets.toml`` (beside the lockfile) declares, fetched or not."""
+        import tomllib
+
+        try:
+            return set(tomllib.loads((self.lock_path.parent / "datasets.toml")
+                                     .read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError):
+            return set()
 
     def load(self, name: str) -> Dataset:
         if name not in self._loaded:
@@ -142,7 +168,11 @@ class Snapshot:
         import pandas as pd
         raw = self._raw(meta)
         frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
-        frame["value"] = pd.to_numeric(frame["value"].replace({"": None, ".": None}))
+        text = frame["value"]
+        frame["value"] = pd.to_numeric(text.replace({"": None, ".": None}))
+        # What the source resolves, in dollars: 46 (billions) is whole billions, 279.1 tenths.
+        places = text.str.extract(r"\.(\d*?)0*$", expand=False).str.len().fillna(0)
+        frame["precision"] = meta.scale * 10.0 ** -places
         return Dataset(meta, frame)
 
     def _raw(self, meta: DatasetMeta) -> bytes:

@@ -1,0 +1,182 @@
+"""One truth per site: series and their vintages, claims that survive revision, the
+consistency gate and the `datasets` listing. Every test builds a small site of its own."""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from site_builder import cli, formatting
+from site_builder.consistency import contradictions
+from site_builder.data.snapshot import Snapshot
+from site_builder.errors import BuildFailed
+
+from conftest import REPO, TinyProject
+
+FRONT = """---
+title: {title}
+date: 2026-11-25
+summary: A test brief.
+---
+"""
+
+
+def brief(tiny: TinyProject, name: str, body: str, title: str = "Test") -> Path:
+    return tiny.brief(name, FRONT.format(title=title) + body)
+
+
+def page_text(tiny: TinyProject, slug: str) -> str:
+    html = (tiny.output / "briefs" / slug / "index.html").read_text(encoding="utf-8")
+    main = html[html.index("<main"):html.index("</main>")]
+    return " ".join(re.sub(r"<[^>]+>", " ", main).split())
+
+
+def failure(tiny: TinyProject) -> str:
+    with pytest.raises(BuildFailed) as caught:
+        tiny.build()
+    return "\n".join(f"{e.path}:{e.line}: {e.message} {e.hint}" for e in caught.value.errors)
+
+
+def current(series_id: str, monthly: bool = True):
+    return Snapshot(REPO / "content/data/snapshot.lock.json").index().current(series_id,
+                                                                               monthly)
+
+
+def year_total(series_id: str, year: str) -> float:
+    values = current(series_id).values
+    return float(values[values.index.str[:4] == year].sum())
+
+
+def test_two_copies_of_one_series_are_reconciled_on_the_page(tiny: TinyProject) -> None:
+    # bop_monthly holds BOPGSTB as of February 2026, trade_balance as of August 2026.
+    brief(tiny, "older", '2025: {{ usd(-series("bop_monthly", series_id="BOPGSTB").year(2025)) }}.')
+    brief(tiny, "newer", '2025: {{ usd(-series("trade_balance").year(2025)) }}.')
+    tiny.build()
+    now = formatting.money(-year_total("BOPGSTB", "2025"))
+    stood = formatting.day(current("BOPGSTB").stood)
+    assert f"2025: {now} ." in page_text(tiny, "newer")
+    older = page_text(tiny, "older")
+    assert f"(since revised to {now} , data of {stood})" in older
+    assert not older.startswith(f"2025: {now}")
+
+
+def test_a_claim_true_only_in_an_older_vintage_fails_with_both_vintages(
+        tiny: TinyProject) -> None:
+    path = brief(tiny, "may", "\n\nIn 2025 the deficit was "
+                 '{{ largest_since(-series("trade_balance_2026_05").annual(), 2025) }}.\n')
+    message = failure(tiny)
+    assert f"{path}:8:" in message  # the body starts on line 6
+    assert "largest since" in message
+    assert "in the data read" in message and "in the current data" in message
+    assert "May 10, 2026" in message and "vintage=True" in message
+
+
+def test_a_claim_stated_with_its_vintage_passes_and_says_which(tiny: TinyProject) -> None:
+    brief(tiny, "may", "In 2025 the deficit was "
+          '{{ largest_since(-series("trade_balance_2026_05").annual(), 2025, vintage=True) }}.')
+    tiny.build()
+    assert "in the data of May 10, 2026" in page_text(tiny, "may")
+
+
+def test_exports_rising_faster_is_refuted_by_the_newer_release(tiny: TinyProject) -> None:
+    # The services brief's old sentence: true in the December 2025 FT-900, reversed in January's.
+    body = ('{% set e = series("bop_monthly", series_id="BOPSEXP") %}'
+            '{% set i = series("bop_monthly", series_id="BOPSIMP") %}'
+            "Exports grew {{ above(pct_change(e.year(2025), e.year(2024)), "
+            "pct_change(i.year(2025), i.year(2024))) }} imports.")
+    brief(tiny, "services", body)
+    message = failure(tiny)
+    assert "'above' holds in the data read" in message
+    assert "is not above" in message
+
+
+def test_official_reads_the_newest_copy_of_each_period(tiny: TinyProject) -> None:
+    newest = current("BOPGSTB").values.index[-1]
+    brief(tiny, "latest", "Newest: {{ period(official(\"BOPGSTB\").latest()) }}.")
+    tiny.build()
+    assert f"Newest: {formatting.period(newest)}." in page_text(tiny, "latest")
+
+
+def test_a_revision_note_names_the_vintage_it_comes_from(tiny: TinyProject) -> None:
+    # exports is FRED's copy of October 2025; newer releases in the snapshot revised 2024.
+    # bop_monthly is FRED's copy of February 2026; the January 2026 FT-900 revised 2025.
+    brief(tiny, "surplus", 'Surplus: {{ usd(series("bop_monthly", series_id="BOPSTB").year(2025)) }}.')
+    tiny.build()
+    now = formatting.money(year_total("BOPSTB", "2025"))
+    stood = formatting.day(current("BOPSTB").stood)
+    assert f"(since revised to {now} , data of {stood})" in page_text(tiny, "surplus")
+
+
+def test_a_declared_dataset_not_yet_fetched_says_how_to_fetch_it(tiny: TinyProject) -> None:
+    path = brief(tiny, "services", 'X {{ usd(series("services_trade", flow="exports").year(2024)) }}')
+    message = failure(tiny)
+    assert f"{path}:6: dataset 'services_trade' is declared but not fetched yet" in message
+    assert "fetch --only services_trade" in message
+
+
+def test_whole_billions_are_shown_whole_and_halves_round_up(tiny: TinyProject) -> None:
+    brief(tiny, "precision",
+          'India {{ usd(value("release_2024", 2024, measure="goods_deficit_india")) }}; '
+          'food {{ usd(value("release_2024", 2024, measure="exports_foods_feeds_beverages")) }}.')
+    tiny.build()
+    text = page_text(tiny, "precision")
+    assert "India $46 billion ;" in text  # the source gives whole billions
+    assert "food $165.3 billion ." in text  # 165.25, rounded half up as published
+
+
+def test_a_label_carries_the_period_of_its_latest_figure(tiny: TinyProject) -> None:
+    tiny.brief("labelled", """---
+title: Labelled
+date: 2026-11-25
+summary: A test brief.
+headline:
+  label: "deficit, latest full year ({{ series('trade_balance').annual().latest().period }})"
+  value: usd(-series("trade_balance").annual().latest())
+---
+Text.
+""")
+    tiny.build()
+    year = current("BOPGSTB").values.index[-12][:4]
+    home = (tiny.output / "index.html").read_text(encoding="utf-8")
+    assert f"deficit, latest full year ({year})" in home
+
+
+def test_the_gate_names_both_places_of_two_unmarked_values() -> None:
+    shown = {
+        "content/briefs/a.md": [{"measure": "BOPGSTB|year|2025", "value": -9.0e11,
+                                 "text": "$900.0 billion", "marked": False, "line": 12}],
+        "content/generated/x.md#latest": [{"measure": "BOPGSTB|year|2025", "value": 9.3e11,
+                                           "text": "$930.0 billion", "marked": False,
+                                           "line": 40}],
+    }
+    errors = contradictions(shown)
+    assert len(errors) == 1
+    error = errors[0]
+    assert str(error.path) == "content/generated/x.md" and error.line == 40
+    assert "BOPGSTB for 2025" in error.message and "(page 'latest')" in error.message
+    assert "$900.0 billion at content/briefs/a.md:12" in error.message
+    shown["content/briefs/a.md"][0]["marked"] = True
+    assert contradictions(shown) == []
+
+
+def test_a_build_records_each_official_figure_for_the_gate(tiny: TinyProject) -> None:
+    brief(tiny, "one", 'A {{ usd(-series("trade_balance").year(2025)) }}.\n\n'
+          'B {{ usd(-official("BOPGSTB").year(2025)) }}.')
+    brief(tiny, "two", 'C {{ usd(series("trade_balance").year(2025)) }}.')
+    tiny.build()  # the same value three times, one negated: no contradiction
+
+
+def test_datasets_lists_series_vintages_and_unfetched_datasets(tiny: TinyProject) -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["datasets", "--root", str(tiny.root)]) == 0
+    text = out.getvalue()
+    block = text[text.index("BOPGSTB"):text.index("\nBOPGTB")]
+    assert "trade_balance_2026_05" in block and "bop_monthly" in block
+    assert re.search(r"\d{4}-\d{2}-\d{2}  trade_balance  1992-01 to ", block)
+    assert "services_trade: declared but not fetched yet: run `fetch --only services_trade`" \
+        in text
