@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
-from site_builder import formatting, theme
+from site_builder import chart_checks, formatting, theme
 from site_builder.atomic import write_file
 from site_builder.errors import SiteError
 from site_builder.figures import Source, within
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
-OWN_KEYS = {"id", "title", "data", "where", "annual", "since", "until", "scale", "labels",
+OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale", "labels",
             "python", "note"}
 VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
 SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
@@ -103,6 +103,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         "data": {"values": json.loads(rows.to_json(orient="records"))},
         "config": theme.config(),
     }
+    chart_checks.check(spec, rows)
     value_label = LABELS.get(scale_name, f"USD {scale_name}")
     sources = tuple(scope.chart_sources) or tuple(scope.source(scope.dataset(n)) for n in used)
     description = describe(rows, spec, SCALES[scale_name])
@@ -112,8 +113,39 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
 
 def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame:
     import pandas as pd
+    if "official" in block:
+        frame, dims = _official(block, scope)
+    else:
+        frame, dims = _dataset_rows(block, scope)
+    frame = frame[["period", *dims, "value"]].copy()
+    if block.get("annual"):
+        frame = _annual(frame, dims)
+    if "since" in block or "until" in block:
+        frame = frame[within(pd.Index(frame["period"]), block.get("since"), block.get("until"))]
+    if frame.empty:
+        used = ", ".join(f"`{k}`" for k in ("where", "annual", "since", "until") if k in block)
+        raise SiteError(f"the chart has no rows left after {used or 'its selection'}",
+                        hint="Check `since` and `until` against the data's periods; "
+                             "`annual: true` keeps complete years only.")
+    frame["value"] = (frame["value"] / scale).round(6)
+    labels = block.get("labels") or {}
+    if not isinstance(labels, dict):
+        raise SiteError("`labels` takes `column: {old: new}` pairs")
+    for column, mapping in labels.items():
+        if column not in frame.columns:
+            raise chart_checks.unknown_field(column, "`labels`", list(frame.columns))
+        if not isinstance(mapping, dict):
+            raise SiteError(f"`labels` for {column!r} takes `old: new` pairs")
+        frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
+    return frame.reset_index(drop=True)
+
+
+def _dataset_rows(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``data:`` datasets (each one copy of its series), in dollars."""
+    import pandas as pd
     if "data" not in block:
-        raise SiteError("a chart block needs `data: DATASET` (or `python: module.function`)")
+        raise SiteError("a chart block needs `data: DATASET`, `official: SERIES` or "
+                        "`python: module.function`")
     where = block.get("where") or {}
     if not isinstance(where, dict):
         raise SiteError("`where` takes `column: value` pairs, e.g. where: {series_id: BOPGTB}")
@@ -131,19 +163,24 @@ def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame
     dims = [d for d in frame.columns
             if d not in ("period", "value") and d in _dimensions(scope, names)
             and frame[d].nunique() > 1]
-    frame = frame[["period", *dims, "value"]].copy()
-    if block.get("annual"):
-        frame = _annual(frame, dims)
-    if "since" in block or "until" in block:
-        frame = frame[within(pd.Index(frame["period"]), block.get("since"), block.get("until"))]
-    if frame.empty:
-        raise SiteError("the chart has no rows left after `where`, `since` and `until`")
-    frame["value"] = (frame["value"] / scale).round(6)
-    for column, mapping in (block.get("labels") or {}).items():
-        if column not in frame.columns:
-            raise SiteError(f"`labels` names column {column!r}, which the chart does not have")
-        frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
-    return frame.reset_index(drop=True)
+    return frame, dims
+
+
+def _official(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``official:`` series as they stand now (each period from its newest
+    vintage), told apart by a ``series_id`` column."""
+    import pandas as pd
+    if "data" in block or "where" in block:
+        raise SiteError("`official` names the series itself: drop `data` and `where`")
+    wanted = block["official"] if isinstance(block["official"], list) else [block["official"]]
+    parts = []
+    for series_id in wanted:
+        series = scope.official(str(series_id))
+        scope.chart_sources.extend(s for s in series.sources if s not in scope.chart_sources)
+        parts.append(pd.DataFrame({"period": series.values.index.astype(str),
+                                   "series_id": str(series_id),
+                                   "value": series.values.to_numpy()}))
+    return pd.concat(parts, ignore_index=True), ["series_id"] if len(wanted) > 1 else []
 
 
 def _dimensions(scope: PageScope, names: list[Any]) -> set[str]:
@@ -260,10 +297,16 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
         top = max(points, key=lambda p: p[1])
         low = min(points, key=lambda p: p[1])
         prefix = f"{key}: " if key is not None else ""
-        text = (f"{prefix}highest {money(top[1])} ({name(top[0])}), "
-                f"lowest {money(low[1])} ({name(low[0])})")
+        if top[1] < 0 and scale != 0:  # all in deficit: say so, with positive amounts
+            text = (f"{prefix}largest deficit {money(-low[1])} ({name(low[0])}), "
+                    f"smallest deficit {money(-top[1])} ({name(top[0])})")
+            latest = f"latest deficit {money(-points[-1][1])}"
+        else:
+            text = (f"{prefix}highest {money(top[1])} ({name(top[0])}), "
+                    f"lowest {money(low[1])} ({name(low[0])})")
+            latest = f"latest {money(points[-1][1])}"
         if label == "period":
-            text += f", latest {money(points[-1][1])} ({name(points[-1][0])})"
+            text += f", {latest} ({name(points[-1][0])})"
         parts.append(text + ".")
     return " ".join(parts)
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from itertools import pairwise
+from typing import overload
 
 from site_builder import formatting
 from site_builder.errors import SiteError
 from site_builder.figures import Figure, Series, normalise_period
 
-T = TypeVar("T", Figure, Series)
 HINT = ("Change the wording, or state the vintage the claim holds in: add vintage=True to "
         "the claim (it then reads \"… in the data of DATE\").")
 
@@ -42,7 +42,15 @@ def _refuted(claim: str, why: str, subject: Figure | Series) -> SiteError:
         hint="Change the wording, or cite the vintage in which the claim holds.")
 
 
-def _now(subject: T) -> T:
+@overload
+def _now(subject: Figure) -> Figure: ...
+@overload
+def _now(subject: Series) -> Series: ...
+@overload
+def _now(subject: Figure | Series) -> Figure | Series: ...
+
+
+def _now(subject: Figure | Series) -> Figure | Series:
     """The same figure or series in current data (itself where it is current)."""
     if isinstance(subject, Figure):
         if subject.current is None:
@@ -238,7 +246,7 @@ def leads(ranking: list[tuple[str, Figure]], name: str, vintage: bool = False) -
         return name + _stood(*figures)
     if _older(*figures):
         values = [f.value for f in figures]
-        largest_first = all(a >= b for a, b in zip(values, values[1:], strict=False))
+        largest_first = all(a >= b for a, b in pairwise(values))
         now = sorted(((label, _now(f)) for label, f in ranking),
                      key=lambda i: -i[1].value if largest_first else i[1].value)
         if now[0][0] != name:

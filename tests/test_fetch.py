@@ -154,6 +154,12 @@ def july(live: TinyProject) -> TinyProject:
     """The tiny project with its trade balance as of July 2026, and a brief that cites it."""
     put_table(live, "trade_balance", july_trade_balance(), retrieved="2026-07-12",
               vintage="FRED, copy of 2026-07-12")
+    # As of July, the dated copies of August 2026 did not exist yet: the July copy is current.
+    lock_path = live.root / "content" / "data" / "snapshot.lock.json"
+    doc = json.loads(lock_path.read_text("utf-8"))
+    doc["datasets"].pop("trade_balance_snapshots")
+    lock_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    (lock_path.parent / "snapshot" / "trade_balance_snapshots.csv.gz").unlink()
     live.brief("balance", BRIEF)
     return live
 

@@ -16,6 +16,7 @@ from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import canonical_csv
 from site_builder.data.store import describe, write_snapshot
 from site_builder.errors import BuildFailed
+from site_builder.formatting import day
 
 SNAPSHOT = REPO / "content" / "data" / "snapshot"
 LOCK = json.loads((REPO / "content" / "data" / "snapshot.lock.json").read_text("utf-8"))
@@ -83,10 +84,10 @@ def test_partner_figures_equal_the_data(built_site: Path, slug: str, dataset: st
 
 def test_partner_pages_state_their_coverage(built_site: Path) -> None:
     census_only = " ".join(page(built_site, "european-union").get_text(" ").split())
-    assert "stop there: this page says nothing about later years" in census_only
-    assert "to February 2022" in census_only
+    assert "These figures end in February 2022." in census_only
+    assert "this page says nothing about the years since" in census_only
     current = " ".join(page(built_site, "vietnam").get_text(" ").split())
-    assert "to December 2025" in current and "says nothing about later" not in current
+    assert "to December 2025" in current and "says nothing about the years" not in current
 
 
 def test_partner_pages_are_listed_like_briefs(built_site: Path) -> None:
@@ -98,53 +99,54 @@ def test_partner_pages_are_listed_like_briefs(built_site: Path) -> None:
 
 
 def test_latest_release_brief_reports_the_newest_month(built_site: Path) -> None:
-    frame = table("bop_monthly")
-    deficit = -frame[frame["series_id"] == "BOPGSTB"].set_index("period")["value"]
-    newest = deficit.index.max()
+    """The newest month of the balance on goods and services across every vintage."""
+    from site_builder.data.snapshot import Snapshot
+
+    current = Snapshot(REPO / "content" / "data" / "snapshot.lock.json").index().current(
+        "BOPGSTB", monthly=True).values
+    newest = str(current.index[-1])
+    balance = table("trade_balance").set_index("period")["value"]
+    assert newest == balance.index.max()  # the FRED copy, fetched last, holds it
     soup = page(built_site, "latest-release")
-    assert soup.h1.get_text() == "US trade in goods and services, December 2025"
-    assert newest == "2025-12"
-    assert figures(soup)[0][0] == pytest.approx(deficit[newest])
+    month = f"{pd.Period(newest, 'M'):%B %Y}"
+    assert soup.h1.get_text() == f"US trade in goods and services, {month}"
+    assert figures(soup)[0][0] == pytest.approx(-current[newest])
+    assert figures(soup)[0][0] == pytest.approx(-balance[newest])
 
 
-def add_month(tiny: TinyProject) -> dict[str, float]:
-    """Give bop_monthly a new month, 2026-01, with the values FT-900 January 2026 published."""
-    exhibit = table("ft900_exhibit1")
-    january = exhibit[(exhibit["release"] == "FT-900 January 2026") &
-                      (exhibit["period"] == "2026-01")]
-    new = {row.fred_equivalent: row.value / 1e6 for row in january.itertuples()}
+def add_month(tiny: TinyProject) -> tuple[str, float]:
+    """Give trade_balance (BOPGSTB) its next month, as a fetch would; (the month, its value
+    in dollars)."""
     lock = tiny.root / "content" / "data" / "snapshot.lock.json"
     raw = gzip.decompress((tiny.root / "content" / "data" / "snapshot" /
-                           "bop_monthly.csv.gz").read_bytes())
+                           "trade_balance.csv.gz").read_bytes())
     frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
-    extra = pd.DataFrame({"period": "2026-01", "series_id": list(new),
-                          "value": [f"{v:.1f}" for v in new.values()]})
-    frame = pd.concat([frame, extra]).sort_values(["period", "series_id"]).reset_index(drop=True)
+    new = str(pd.Period(frame["period"].max(), "M") + 1)
+    frame = pd.concat([frame, pd.DataFrame({"period": [new], "value": ["-71234.0"]})],
+                      ignore_index=True)
     data = canonical_csv(frame)
-    decl = load_declarations(tiny.root / "content" / "data" / "datasets.toml")["bop_monthly"]
-    meta = describe("bop_monthly", decl, frame, data, vintage="FT-900 January 2026",
-                    retrieved="2026-03-12", provenance="test: FT-900 January 2026 exhibit 1")
-    write_snapshot(lock, {"bop_monthly": (meta, data)}, keep_others=True)
-    return new
+    decl = load_declarations(tiny.root / "content" / "data" / "datasets.toml")["trade_balance"]
+    meta = describe("trade_balance", decl, frame, data, vintage="test: one more month",
+                    retrieved="2026-09-10", provenance="test: one more month")
+    write_snapshot(lock, {"trade_balance": (meta, data)}, keep_others=True)
+    return new, -71234.0e6
 
 
 def test_latest_release_follows_a_new_month(tiny: TinyProject) -> None:
     (tiny.root / "content" / "generated").mkdir()
     (tiny.root / "content" / "generated" / "latest-release.md").write_bytes(
         (REPO / "content" / "generated" / "latest-release.md").read_bytes())
-    import shutil
-
-    shutil.copy(REPO / "content" / "data" / "releases.toml",
-                tiny.root / "content" / "data" / "releases.toml")
     tiny.build()
-    assert "December 2025" in page(tiny.output, "latest-release").h1.get_text()
-    new = add_month(tiny)
+    first = page(tiny.output, "latest-release").h1.get_text()
+    new, value = add_month(tiny)
+    month = f"{pd.Period(new, 'M'):%B %Y}"
+    assert month not in first
     tiny.build()
     soup = page(tiny.output, "latest-release")
-    assert soup.h1.get_text() == "US trade in goods and services, January 2026"
-    assert figures(soup)[0][0] == pytest.approx(-new["BOPGSTB"] * 1e6)
+    assert soup.h1.get_text() == f"US trade in goods and services, {month}"
+    assert figures(soup)[0][0] == pytest.approx(-value)
     text = " ".join(soup.get_text(" ").split())
-    assert "Trade by partner for January 2026 is not in our data yet" in text
+    assert f"Trade by partner for {month} is not in our data yet" in text
 
 
 PINNED = """---
@@ -172,7 +174,9 @@ def test_a_pinned_brief_shows_the_vintage_and_the_revision(tiny: TinyProject) ->
     note = first.find_parent("p").select_one(".revised data")
     assert float(note["value"]) == pytest.approx(now_2024)
     text = " ".join(soup.get_text().split())
-    assert f"{billions(then_2024)} (since revised to {billions(now_2024)})" in text
+    stood = day(LOCK["datasets"]["trade_balance"]["retrieved"][:10])  # the current copy's day
+    assert f"{billions(then_2024)} (since revised to {billions(now_2024)}, data of {stood})" \
+        in text
     assert "Figures are shown as the data stood on May 10, 2026" in text
 
 

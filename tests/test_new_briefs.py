@@ -41,8 +41,23 @@ def year_total(frame: pd.DataFrame, year: int) -> float:
 
 
 def bop(series_id: str, year: int) -> float:
+    """A year of a balance-of-payments series as it stands now, as the services brief reads
+    it: each month from the newest copy in the snapshot. BOPGSTB's newest copy is FRED's of
+    August 2026 (trade_balance); the others' the FT-900 of January 2026 (exhibit 1, from 2024)
+    over FRED's copy of February 2026 (bop_monthly)."""
+    return year_total(bop_months(series_id), year)
+
+
+def bop_months(series_id: str) -> pd.DataFrame:
+    """Every month of a balance-of-payments series as it stands now (see :func:`bop`)."""
+    if series_id == "BOPGSTB":
+        return table("trade_balance")
     frame = table("bop_monthly")
-    return year_total(frame[frame["series_id"] == series_id], year)
+    months = frame[frame["series_id"] == series_id].set_index("period")["value"]
+    newer = table("ft900_exhibit1")
+    newer = newer[(newer["release"] == "FT-900 January 2026") & (newer["frequency"] == "M")
+                  & (newer["fred_equivalent"] == series_id)].set_index("period")["value"]
+    return newer.combine_first(months).rename("value").rename_axis("period").reset_index()
 
 
 def exhibit1(release: str, flow: str, year: int) -> float:
@@ -125,6 +140,10 @@ def highlight(page: BeautifulSoup, label: str) -> tuple[float, str]:
 
 
 def text_of(tag: Tag) -> str:
+    """The prose as read, without the "(since revised to …)" notes after older figures."""
+    tag = BeautifulSoup(str(tag), "html.parser")
+    for note in tag.select("span.revised"):
+        note.decompose()
     return " ".join(tag.get_text(" ").split()).replace(" ,", ",").replace(" .", ".")
 
 
@@ -138,6 +157,8 @@ def paragraph_with(page: BeautifulSoup, words: str) -> Tag:
 def text_table(page: BeautifulSoup) -> dict[str, list[str]]:
     """The brief's own table (not a chart's data table), by the text of its first cell."""
     [table_tag] = [t for t in page.select("table") if t.find_parent("figure") is None]
+    for note in table_tag.select("span.revised"):  # the figure as read, not its revision
+        note.decompose()
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")]
             for tr in table_tag.select("tbody tr")]
     return {cells[0]: cells for cells in rows}
@@ -175,34 +196,32 @@ def chart_csv(built_site: Path, brief: Path, ident: str) -> pd.DataFrame:
 # -- the services surplus --------------------------------------------------------------------------
 
 SERVICES_FIGURES = [
-    ("services surplus 2025", lambda: bop("BOPSTB", 2025), "$339.5 billion"),
-    ("services surplus 2024", lambda: bop("BOPSTB", 2024), "$311.9 billion"),
-    ("services surplus 2021", lambda: bop("BOPSTB", 2021), "$245.9 billion"),
-    ("services exports 2025", lambda: bop("BOPSEXP", 2025), "$1.23 trillion"),
-    ("services imports 2025", lambda: bop("BOPSIMP", 2025), "$895.4 billion"),
-    ("services exports 2020", lambda: bop("BOPSEXP", 2020), "$739.0 billion"),
-    ("goods deficit 2025", lambda: -bop("BOPGTB", 2025), "$1.24 trillion"),
-    ("goods and services deficit 2025", lambda: -bop("BOPGSTB", 2025), "$901.5 billion"),
+    ("services surplus 2025", lambda: bop("BOPSTB", 2025)),
+    ("services surplus 2024", lambda: bop("BOPSTB", 2024)),
+    ("services surplus 2021", lambda: bop("BOPSTB", 2021)),
+    ("services exports 2025", lambda: bop("BOPSEXP", 2025)),
+    ("services imports 2025", lambda: bop("BOPSIMP", 2025)),
+    ("services exports 2020", lambda: bop("BOPSEXP", 2020)),
+    ("goods deficit 2025", lambda: -bop("BOPGTB", 2025)),
+    ("goods and services deficit 2025", lambda: -bop("BOPGSTB", 2025)),
     ("2025 surplus revised in the January 2026 release",
-     lambda: exhibit1("FT-900 January 2026", "balance", 2025), "$329.1 billion"),
+     lambda: exhibit1("FT-900 January 2026", "balance", 2025)),
     ("2025 surplus in the December 2025 release",
-     lambda: exhibit1("FT-900 December 2025", "balance", 2025), "$339.5 billion"),
+     lambda: exhibit1("FT-900 December 2025", "balance", 2025)),
 ]
 
 
-@pytest.mark.parametrize(("what", "compute", "text"), SERVICES_FIGURES,
+@pytest.mark.parametrize(("what", "compute"), SERVICES_FIGURES,
                          ids=[f[0] for f in SERVICES_FIGURES])
 def test_services_figures_match_the_snapshot(services: BeautifulSoup, what: str,
-                                             compute: Callable[[], float], text: str) -> None:
+                                             compute: Callable[[], float]) -> None:
     expected = compute()
-    assert money(expected) == text, f"the snapshot gives {money(expected)} for the {what}"
-    assert_shown(services, expected, text)
+    assert_shown(services, expected, money(expected))
 
 
 def test_services_ratios_match_the_snapshot(services: BeautifulSoup) -> None:
     offset = bop("BOPSTB", 2025) / -bop("BOPGTB", 2025)
-    assert percent(offset) == "27.4%"
-    assert_shown(services, offset, "27.4%")
+    assert_shown(services, offset, percent(offset))
     growth = bop("BOPSEXP", 2025) / bop("BOPSEXP", 2024) - 1
     assert_shown(services, growth, percent(growth))
     since_2020 = bop("BOPSIMP", 2025) / bop("BOPSIMP", 2020) - 1
@@ -211,9 +230,10 @@ def test_services_ratios_match_the_snapshot(services: BeautifulSoup) -> None:
 
 def test_services_highlights(services: BeautifulSoup) -> None:
     value, text = highlight(services, "Services surplus, 2025")
-    assert math.isclose(value, bop("BOPSTB", 2025)) and text == "$339.5 billion"
+    assert math.isclose(value, bop("BOPSTB", 2025)) and text == money(value)
     value, text = highlight(services, "Share of the 2025 goods deficit offset by services")
-    assert math.isclose(value, bop("BOPSTB", 2025) / -bop("BOPGTB", 2025)) and text == "27.4%"
+    offset = bop("BOPSTB", 2025) / -bop("BOPGTB", 2025)
+    assert math.isclose(value, offset) and text == percent(offset)
 
 
 def test_services_offset_table(services: BeautifulSoup) -> None:
@@ -231,7 +251,8 @@ def test_services_claims_hold_in_the_snapshot(services: BeautifulSoup) -> None:
     assert max(surplus, key=surplus.__getitem__) == 2025
     opening = text_of(paragraph_with(services, "leaving a surplus of"))
     assert "the largest in data going back to 2020" in opening
-    assert "widened by 8.8% from $311.9 billion in 2024" in opening
+    growth = percent(surplus[2025] / surplus[2024] - 1)
+    assert f"widened by {growth} from {money(surplus[2024])} in 2024" in opening
 
 
 def test_bea_2024_services_figures_equal_the_monthly_sums(services: BeautifulSoup) -> None:
@@ -262,8 +283,7 @@ def test_services_charts(services: BeautifulSoup, built_site: Path) -> None:
     assert {"services-exports-imports", "services-balance-monthly",
             "services-vs-goods"} <= set(chart_ids(services))
     rows = chart_csv(built_site, SERVICES, "services-balance-monthly")
-    frame = table("bop_monthly")
-    monthly = frame[frame["series_id"] == "BOPSTB"].sort_values("period")
+    monthly = bop_months("BOPSTB").sort_values("period")
     assert list(rows["period"]) == list(monthly["period"])
     assert rows["value"].to_numpy() == pytest.approx(monthly["value"].to_numpy() / 1e9)
     annual = chart_csv(built_site, SERVICES, "services-exports-imports")
@@ -318,7 +338,14 @@ def test_shift_claims_hold_in_the_snapshot(shift: BeautifulSoup) -> None:
     assert not ahead["2023-09"]
     assert not ahead[(ahead.index >= "2020-04") & (ahead.index <= "2023-01")].any()
     monthly = text_of(paragraph_with(shift, "Monthly figures show when the paths crossed"))
-    assert "has been ahead in every month since October 2023" in monthly
+    assert ("in the data as they stood after the December 2025 release, stayed ahead in every "
+            "month from October 2023") in monthly
+    # Census's 2026 revision of Mexico (imports_mexico) puts January 2025 behind China.
+    revised = table("imports_mexico").set_index("period")["value"]
+    china_now = table("imports_china").set_index("period")["value"]
+    assert revised["2025-01"] < china_now["2025-01"]
+    assert (f"imports from Mexico in January 2025 at {money(revised['2025-01'])}, below the "
+            f"{money(china_now['2025-01'])} from China") in monthly
 
 
 def test_shift_dollar_figures(shift: BeautifulSoup) -> None:
@@ -368,8 +395,8 @@ def test_shift_methodology_states_the_switch(shift: BeautifulSoup) -> None:
 
 def test_index_cards_show_both_headlines(built_site: Path) -> None:
     index = soup_of(built_site / "index.html")
-    expected = {SERVICES: (bop("BOPSTB", 2025), "$339.5 billion"),
-                SHIFT: (imports("China", 2025), "$308.4 billion")}
+    expected = {SERVICES: (bop("BOPSTB", 2025), money(bop("BOPSTB", 2025))),
+                SHIFT: (imports("China", 2025), money(imports("China", 2025)))}
     for brief, (value, text) in expected.items():
         links = [a for a in index.select("p.headline-figure a.figure")
                  if str(a["href"]).startswith(f"/{brief.as_posix()}/#source-")]

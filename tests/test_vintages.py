@@ -9,13 +9,12 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
+from conftest import REPO, TinyProject
 
 from site_builder import cli, formatting
 from site_builder.consistency import contradictions
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed
-
-from conftest import REPO, TinyProject
 
 FRONT = """---
 title: {title}
@@ -53,7 +52,8 @@ def year_total(series_id: str, year: str) -> float:
 
 def test_two_copies_of_one_series_are_reconciled_on_the_page(tiny: TinyProject) -> None:
     # bop_monthly holds BOPGSTB as of February 2026, trade_balance as of August 2026.
-    brief(tiny, "older", '2025: {{ usd(-series("bop_monthly", series_id="BOPGSTB").year(2025)) }}.')
+    brief(tiny, "older",
+          '2025: {{ usd(-series("bop_monthly", series_id="BOPGSTB").year(2025)) }}.')
     brief(tiny, "newer", '2025: {{ usd(-series("trade_balance").year(2025)) }}.')
     tiny.build()
     now = formatting.money(-year_total("BOPGSTB", "2025"))
@@ -104,7 +104,8 @@ def test_official_reads_the_newest_copy_of_each_period(tiny: TinyProject) -> Non
 def test_a_revision_note_names_the_vintage_it_comes_from(tiny: TinyProject) -> None:
     # exports is FRED's copy of October 2025; newer releases in the snapshot revised 2024.
     # bop_monthly is FRED's copy of February 2026; the January 2026 FT-900 revised 2025.
-    brief(tiny, "surplus", 'Surplus: {{ usd(series("bop_monthly", series_id="BOPSTB").year(2025)) }}.')
+    brief(tiny, "surplus",
+          'Surplus: {{ usd(series("bop_monthly", series_id="BOPSTB").year(2025)) }}.')
     tiny.build()
     now = formatting.money(year_total("BOPSTB", "2025"))
     stood = formatting.day(current("BOPSTB").stood)
@@ -112,7 +113,8 @@ def test_a_revision_note_names_the_vintage_it_comes_from(tiny: TinyProject) -> N
 
 
 def test_a_declared_dataset_not_yet_fetched_says_how_to_fetch_it(tiny: TinyProject) -> None:
-    path = brief(tiny, "services", 'X {{ usd(series("services_trade", flow="exports").year(2024)) }}')
+    path = brief(tiny, "services",
+                 'X {{ usd(series("services_trade", flow="exports").year(2024)) }}')
     message = failure(tiny)
     assert f"{path}:6: dataset 'services_trade' is declared but not fetched yet" in message
     assert "fetch --only services_trade" in message
@@ -180,3 +182,89 @@ def test_datasets_lists_series_vintages_and_unfetched_datasets(tiny: TinyProject
     assert re.search(r"\d{4}-\d{2}-\d{2}  trade_balance  1992-01 to ", block)
     assert "services_trade: declared but not fetched yet: run `fetch --only services_trade`" \
         in text
+
+
+def chart_sources(tiny: TinyProject, slug: str) -> dict[str, str]:
+    html = (tiny.output / "briefs" / slug / "index.html").read_text(encoding="utf-8")
+    out = {}
+    for figure in re.findall(r"<figure.*?</figure>", html, re.S):
+        chart_id = re.search(r'id="([^"]+)"', figure).group(1)
+        source = re.search(r'class="chart-source"[^>]*>(.*?)</p>', figure, re.S).group(1)
+        out[chart_id] = " ".join(re.sub(r"<[^>]+>", " ", source).split())
+    return out
+
+
+def test_each_chart_cites_exactly_the_series_it_plotted(tiny: TinyProject) -> None:
+    (tiny.root / "content" / "charts" / "two.py").write_text('''
+import altair as alt
+import pandas as pd
+
+
+def japan_korea(scope):
+    rows = []
+    for partner in ("Japan", "South Korea"):
+        s = scope.series("partner_goods", partner=partner, flow="imports").annual().values
+        rows += [{"period": p, "partner": partner, "value": v / 1e9} for p, v in s.items()]
+    return alt.Chart(pd.DataFrame(rows)).mark_line().encode(
+        x="period:O", y="value:Q", color="partner:N")
+''', encoding="utf-8")
+    brief(tiny, "charts", """
+```chart
+id: two-partners
+title: Imports from Japan and South Korea
+python: two.japan_korea
+```
+
+```chart
+id: goods-services
+title: Balances on goods and services
+data: bop_monthly
+where: {series_id: [BOPGTB, BOPSTB]}
+mark: line
+encoding:
+  x: {field: period, type: temporal, timeUnit: utcyearmonth}
+  y: {field: value, type: quantitative}
+  color: {field: series_id, type: nominal}
+```
+
+```chart
+id: exports-imports
+title: Exports and imports
+data: [exports, imports]
+annual: true
+mark: line
+encoding:
+  x: {field: period, type: temporal, timeUnit: utcyear}
+  y: {field: value, type: quantitative}
+  color: {field: dataset, type: nominal}
+```
+""")
+    tiny.build()
+    sources = chart_sources(tiny, "charts")
+    ids = {chart: set(re.findall(r"\b(?:IMP|EXP|BOP)[A-Z0-9]+\b", text))
+           for chart, text in sources.items()}
+    assert ids == {"chart-two-partners": {"IMPJP", "IMPKR"},
+                   "chart-goods-services": {"BOPGTB", "BOPSTB"},
+                   "chart-exports-imports": {"BOPTEXP", "BOPTIMP"}}
+
+
+def test_a_partner_page_with_early_data_says_so_at_the_top(tiny: TinyProject) -> None:
+    generated = tiny.root / "content" / "generated"
+    generated.mkdir()
+    (generated / "partner.md").write_text(
+        (REPO / "content/generated/partner.md").read_text(encoding="utf-8"), encoding="utf-8")
+    params = (REPO / "content/data/params/partners.toml").read_text(encoding="utf-8")
+    rows = [r for r in params.split("[[row]]")[1:] if 'slug = "south-korea"' in r]
+    (tiny.root / "content/data/params/partners.toml").write_text("[[row]]" + rows[0],
+                                                                encoding="utf-8")
+    tiny.build()
+    text = page_text(tiny, "south-korea")
+    snapshot = Snapshot(REPO / "content/data/snapshot.lock.json")
+    report_end = snapshot.meta("partner_goods_2010_2022").last
+    newest = current("IMPKR").values.index[-1]
+    assert text.index(f"These figures end in {formatting.period(report_end)}.") \
+        < text.index("The latest full year is")
+    assert f"to {formatting.period(newest)} in FRED" in text
+    year = report_end[:4] if report_end.endswith("-12") else str(int(report_end[:4]) - 1)
+    home = (tiny.output / "index.html").read_text(encoding="utf-8")
+    assert f"goods balance with South Korea, {year}" in home

@@ -112,6 +112,10 @@ class SeriesIndex:
         self.releases = releases
         self._rows: pd.DataFrame | None = None
         self._ids: dict[str, pd.Series] = {}
+        self._holders: dict[str, list[str]] = {}
+        self._current: dict[tuple[str, bool, dt.date | None], Composite] = {}
+        #: What a page layer computed once per composite (its citations), kept with it.
+        self.memo: dict[object, object] = {}
 
     @classmethod
     def for_snapshot(cls, snapshot: Snapshot) -> SeriesIndex:
@@ -183,6 +187,12 @@ class SeriesIndex:
     def current(self, series: str, monthly: bool, as_of: dt.date | None = None) -> Composite:
         """The series as it stands now (or stood on ``as_of``): for each period the value of
         the newest vintage holding it."""
+        key = (series, monthly, as_of)
+        if key not in self._current:
+            self._current[key] = self._composite(series, monthly, as_of)
+        return self._current[key]
+
+    def _composite(self, series: str, monthly: bool, as_of: dt.date | None) -> Composite:
         import pandas as pd
 
         rows = self.rows[(self.rows["id"] == series)
@@ -205,4 +215,8 @@ class SeriesIndex:
                          str(newest["date"].max()), parts)
 
     def datasets_of(self, series: str) -> list[str]:
-        return sorted(set(self.rows.loc[self.rows["id"] == series, "dataset"]))
+        """Every dataset holding a copy of ``series``."""
+        if series not in self._holders:
+            self._holders = {str(k): sorted(set(g)) for k, g in
+                             self.rows.groupby("id")["dataset"]}
+        return self._holders.get(series, [])
