@@ -96,6 +96,8 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         if "mark" not in vega and "layer" not in vega:
             raise SiteError("a chart block needs a `mark` (bar, line, ...) or a `layer`")
     used = tuple(scope.touched)
+    # A `precision` column (dollars) says what each value's source resolves; it is not drawn.
+    precision = rows.pop("precision").tolist() if "precision" in rows.columns else None
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": theme.WIDTH, "height": theme.HEIGHT,
@@ -106,7 +108,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
     chart_checks.check(spec, rows)
     value_label = LABELS.get(scale_name, f"USD {scale_name}")
     sources = tuple(scope.chart_sources) or tuple(scope.source(scope.dataset(n)) for n in used)
-    description = describe(rows, spec, SCALES[scale_name])
+    description = describe(rows, spec, SCALES[scale_name], precision)
     return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
                  str(block.get("note", "")), used)
 
@@ -268,14 +270,21 @@ def _fields(spec: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     return label, value, series
 
 
-def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
-    """A sentence or two a screen reader can use in place of the picture."""
+def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float,
+             precision: list[float] | None = None) -> str:
+    """A sentence or two a screen reader can use in place of the picture; ``precision``, the
+    step each row's source resolves in dollars, keeps whole billions whole."""
     label, value, series = _fields(spec)
     if label is None or value is None or value not in rows or label not in rows:
         return f"{len(rows)} data points."
+    steps = dict(zip(rows[label].tolist(), precision, strict=True)) if precision and \
+        not (series and series in rows) else {}
 
-    def money(v: float) -> str:
-        return f"{formatting.number(v, 1)}%" if scale == 0 else formatting.money(v * scale)
+    def money(v: float, at: object = None) -> str:
+        if scale == 0:
+            return f"{formatting.number(v, 1)}%"
+        step = steps.get(at)
+        return formatting.money(v * scale, precision=None if _missing(step) else step)
 
     def name(v: object) -> str:
         return formatting.period(str(v)) if label == "period" else str(v)
@@ -298,13 +307,13 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float) -> str:
         low = min(points, key=lambda p: p[1])
         prefix = f"{key}: " if key is not None else ""
         if top[1] < 0 and scale != 0:  # all in deficit: say so, with positive amounts
-            text = (f"{prefix}largest deficit {money(-low[1])} ({name(low[0])}), "
-                    f"smallest deficit {money(-top[1])} ({name(top[0])})")
-            latest = f"latest deficit {money(-points[-1][1])}"
+            text = (f"{prefix}largest deficit {money(-low[1], low[0])} ({name(low[0])}), "
+                    f"smallest deficit {money(-top[1], top[0])} ({name(top[0])})")
+            latest = f"latest deficit {money(-points[-1][1], points[-1][0])}"
         else:
-            text = (f"{prefix}highest {money(top[1])} ({name(top[0])}), "
-                    f"lowest {money(low[1])} ({name(low[0])})")
-            latest = f"latest {money(points[-1][1])}"
+            text = (f"{prefix}highest {money(top[1], top[0])} ({name(top[0])}), "
+                    f"lowest {money(low[1], low[0])} ({name(low[0])})")
+            latest = f"latest {money(points[-1][1], points[-1][0])}"
         if label == "period":
             text += f", {latest} ({name(points[-1][0])})"
         parts.append(text + ".")

@@ -268,3 +268,22 @@ def test_a_partner_page_with_early_data_says_so_at_the_top(tiny: TinyProject) ->
     year = report_end[:4] if report_end.endswith("-12") else str(int(report_end[:4]) - 1)
     home = (tiny.output / "index.html").read_text(encoding="utf-8")
     assert f"goods balance with South Korea, {year}" in home
+
+
+def test_a_chart_describes_whole_billion_figures_in_whole_billions(tiny: TinyProject) -> None:
+    brief(tiny, "bilateral", """
+```chart
+id: bilateral
+title: Bilateral goods deficits in 2024, as first reported
+python: flagship.bilateral_2024
+```
+""")
+    tiny.build()
+    html = (tiny.output / "briefs" / "bilateral" / "index.html").read_text(encoding="utf-8")
+    description = re.search(r'<desc id="chart-bilateral-desc">(.*?)</desc>', html).group(1)
+    release = Snapshot(REPO / "content/data/snapshot.lock.json").load("release_2024").frame
+    india = release[release["measure"] == "goods_deficit_india"]
+    assert india["precision"].iloc[0] == 1e9  # published as a whole number of billions
+    assert f"lowest {formatting.money(india['value'].iloc[0] * 1e9, precision=1e9)} (India)" \
+        in description
+    assert ".0 billion (India)" not in description

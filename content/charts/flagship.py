@@ -33,7 +33,9 @@ def bilateral_2024(scope):
     """The largest US bilateral goods deficits of 2024, as first reported."""
     ranked = scope.ranking("release_2024", 2024, by="measure", prefix="goods_deficit_")
     rows = pd.DataFrame({"partner": [name for name, _ in ranked],
-                         "value": [round(fig.value / BILLION, 6) for _, fig in ranked]})
+                         "value": [round(fig.value / BILLION, 6) for _, fig in ranked],
+                         # what each figure's source resolves: some came in whole billions
+                         "precision": [fig.precision for _, fig in ranked]})
     return alt.Chart(rows).mark_bar().encode(
         y=alt.Y("partner:N", sort=None, title=None),
         x=alt.X("value:Q", title="Goods deficit, billions of dollars"),
