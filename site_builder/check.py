@@ -3,9 +3,11 @@
 Checks, by the ``kind`` of problem they report: ``link`` (internal links and anchors),
 ``external`` (other hosts' links, on request), ``html`` (parse errors, ids, title, lang, alt),
 ``feed`` and ``sitemap`` (schemas and targets), ``stale`` (briefs behind the newest release),
-``draft`` (drafts that leaked), ``weight`` (page weight, render-blocking scripts) and ``a11y``
-(axe-core in Chromium, where one is installed). :func:`check` builds first and reports a failed
-build as ``claim`` (a figure or claim the data no longer support) or ``build`` problems.
+``draft`` (drafts that leaked), ``weight`` (page weight, render-blocking scripts), ``typed``
+(figures and claim words typed by hand in the sources, see :mod:`site_builder.typed_literals`)
+and ``a11y`` (axe-core in Chromium, where one is installed). :func:`check` builds first and
+reports a failed build as ``claim`` (a figure or claim the data no longer support) or ``build``
+problems.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from site_builder.project import Project
 from site_builder.prose import expression_environment
 from site_builder.report import Reporter
 from site_builder.search import ENTRY
+from site_builder.typed_literals import scan_project
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -122,6 +125,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         ("sitemap", lambda: check_sitemap(site)),
         ("draft", lambda: check_drafts(site)),
         ("weight", lambda: check_weight(site, weight_budget)),
+        ("typed", lambda: check_typed(project)),
     ]
     if stale:
         checks.append(("stale", lambda: check_stale(project, today, reporter)))
@@ -606,7 +610,16 @@ def check_weight(site: BuiltSite, budget: int = WEIGHT_BUDGET) -> list[Problem]:
     return problems
 
 
-# --------------------------------------------------------------------------- 8. accessibility
+# --------------------------------------------------------------------------- 8. typed literals
+
+def check_typed(project: Project) -> list[Problem]:
+    """Figures and claim words typed by hand in briefs, generated-page templates and pages:
+    text that no expression computed and no claim helper checked."""
+    return [Problem("typed", _relative(found.path, project.root), found.line, found.message,
+                    found.hint) for found in scan_project(project)]
+
+
+# --------------------------------------------------------------------------- 9. accessibility
 
 def _browser_missing() -> str:
     """Why the accessibility checks cannot run here, or ''."""

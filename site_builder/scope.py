@@ -29,6 +29,7 @@ from site_builder.figures import (
     pct_change,
     share,
 )
+from site_builder.typed_literals import literal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,18 +152,27 @@ class PageScope:
 
     def _composite(self, series_id: str, composite: Composite) -> Series:
         """A composite as a series, citing each copy it takes values from."""
-        for name in self.snapshot.index().datasets_of(series_id):
+        index = self.snapshot.index()
+        for name in index.datasets_of(series_id):
             self._depend(name)
-        sources = []
-        for dataset_name, column, within in composite.parts:
-            dataset = self._depend(dataset_name, cited=True)
-            frame = dataset.frame
-            ids = self.snapshot.index().ids_of(dataset_name, frame)
-            rows = frame[(ids == series_id) & ((frame[column] == within) if column else True)]
-            cited = self.source(dataset, rows)
-            if cited not in sources:
-                sources.append(cited)
-        return Series(composite.values, "usd", tuple(sources), series_id, key=series_id,
+        for dataset_name, _, _ in composite.parts:
+            self._depend(dataset_name, cited=True)
+        memo = ("sources", series_id, composite.parts)
+        if memo not in index.memo:
+            sources: list[Source] = []
+            for dataset_name, column, within in composite.parts:
+                dataset = self.snapshot.load(dataset_name)
+                frame = dataset.frame
+                ids = index.ids_of(dataset_name, frame)
+                rows = frame[(ids == series_id) & ((frame[column] == within) if column
+                                                    else True)]
+                cited = self.source(dataset, rows)
+                if cited not in sources:
+                    sources.append(cited)
+            index.memo[memo] = tuple(sources)
+        cited_all = index.memo[memo]
+        assert isinstance(cited_all, tuple)
+        return Series(composite.values, "usd", cited_all, series_id, key=series_id,
                       stood=composite.stood)
 
     def vintage(self, name: str) -> str:
@@ -401,6 +411,7 @@ class PageScope:
             "rose": claims.rose, "fell": claims.fell, "direction": claims.direction,
             "widened": claims.widened, "narrowed": claims.narrowed, "trend": claims.trend,
             "above": claims.above, "below": claims.below, "leads": claims.leads,
+            "literal": literal,
         }
 
 
