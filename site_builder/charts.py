@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
-OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale", "labels",
-            "python", "note"}
+OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale",
+            "labels", "python", "note"}
 VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
 SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
 #: How each scale reads in a chart's table header.

@@ -4,6 +4,8 @@ A template in ``content/generated/`` is a brief whose front matter names its row
 
     generate: {params: partners}        # each [[row]] of content/data/params/partners.toml
     generate: {latest: bop_monthly}     # one row: the newest month of that dataset
+    generate: {latest: BOPGSTB}         # one row: the newest month of that official series,
+                                        # across every vintage the snapshot holds
 
 Each row becomes a brief of its own. In the template's front matter and chart blocks
 ``{{ row.NAME }}`` is replaced by the row's value; in its text, ``row`` is a variable
@@ -13,6 +15,8 @@ expressions can use (``{% if row.flows == "both" %}``, ``series(..., partner=row
 from __future__ import annotations
 
 import calendar as months
+import datetime as dt
+import hashlib
 import json
 import re
 import tomllib
@@ -22,6 +26,7 @@ from typing import Any
 import yaml
 
 from site_builder import calendar
+from site_builder.atomic import write_file
 from site_builder.content import split_front_matter
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
@@ -43,9 +48,12 @@ def fill(text: str, row: dict[str, Any], path: Path) -> str:
     return ROW.sub(value, text)
 
 
-def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot
+def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot,
+           today: dt.date | None = None, memo: Path | None = None
            ) -> list[tuple[str, dict[str, Any]]]:
-    """The briefs a template makes: (source text for that row, the row), row by row."""
+    """The briefs a template makes: (source text for that row, the row), row by row.
+    ``today``: the build's day, which decides the next release (default: today); ``memo``:
+    a folder where the newest month of a series is kept between builds."""
     raw, body, _ = split_front_matter(text, path)
     # Only the generate line is read here: the rest is YAML once the row fields are filled.
     line = next((i for i, t in enumerate(raw.split("\n")) if t.startswith("generate:")), None)
@@ -55,13 +63,14 @@ def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot
         spec = None
     if not isinstance(spec, dict) or len(spec) != 1 or not spec.keys() <= {"params", "latest"}:
         raise SiteError("a generated page needs `generate: {params: NAME}` or "
-                        "`generate: {latest: DATASET}` in its front matter",
+                        "`generate: {latest: DATASET}` (or `{latest: SERIES_ID}`) in its "
+                        "front matter",
                         path, 2 if line is None else line + 2,
                         hint="Write it on one line, e.g. `generate: {params: partners}`.")
     if "params" in spec:
         rows = params(project_content / "data" / "params" / f"{spec['params']}.toml")
     else:
-        rows = [latest_row(snapshot, str(spec["latest"]), project_content)]
+        rows = [latest_row(snapshot, str(spec["latest"]), project_content, today, memo)]
     lines = raw.split("\n")
     if sum(line.startswith("generate:") for line in lines) != 1:
         raise SiteError("write `generate:` on one line, e.g. `generate: {params: partners}`",
@@ -100,26 +109,90 @@ def params(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def latest_row(snapshot: Snapshot, dataset: str, content: Path) -> dict[str, Any]:
-    """One row for the newest month of ``dataset``: the month, the one before, the year, and
-    the release dates the calendar gives for it and for the next month."""
-    meta = snapshot.meta(dataset)
-    period = meta.last
-    if len(period) != 7:
-        raise SiteError(f"dataset {dataset!r} is not monthly; `latest` needs months")
+def latest_row(snapshot: Snapshot, name: str, content: Path, today: dt.date | None = None,
+               memo: Path | None = None) -> dict[str, Any]:
+    """One row for the newest month of ``name``: a dataset, or an official series id (its
+    newest month across every vintage in the snapshot). The month, the one before, the year,
+    the day that month was published (the calendar's release covering it, else the day its
+    data were retrieved) and the first release the calendar lists after ``today``."""
+    today = today or dt.date.today()
+    if name in snapshot.metas:
+        meta = snapshot.meta(name)
+        period = meta.last
+        if len(period) != 7:
+            raise SiteError(f"dataset {name!r} is not monthly; `latest` needs months")
+    else:
+        period, dataset = _remembered(snapshot, name, memo)
+        meta = snapshot.meta(dataset)
     year, month = int(period[:4]), int(period[5:])
     previous = f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
-    following = f"{year + (month == 12)}-{1 if month == 12 else month + 1:02d}"
     releases = calendar.load_calendar(content / "data" / "releases.toml")
     published = next((r for r in releases if r.covers == period), None)
-    upcoming = next((r for r in releases if r.covers == following), None)
+    upcoming = calendar.next_after(releases, today)
     return {
         "slug": "latest-release", "period": period, "previous": previous, "year": str(year),
-        "month": f"{months.month_name[month]} {year}", "january": f"{year}-01",
+        "month": _month(period), "january": f"{year}-01",
         "previous_year_january": f"{year - 1}-01", "previous_year_same": f"{year - 1}-{month:02d}",
+        "previous_year_month": _month(f"{year - 1}-{month:02d}"),
         "date": (published.date.isoformat() if published else meta.retrieved[:10]),
         "next_release": upcoming.date.isoformat() if upcoming else "",
+        "next_covers": upcoming.covers if upcoming else "",
     }
+
+
+def _month(period: str) -> str:
+    """``June 2026`` for ``2026-06``."""
+    return f"{months.month_name[int(period[5:])]} {period[:4]}"
+
+
+def _remembered(snapshot: Snapshot, series: str, memo: Path | None) -> tuple[str, str]:
+    """:func:`_newest_of_series`, kept in ``memo`` under a hash of all it depends on (the
+    snapshot's lock entries, the series mappings and the release calendar), so that a build
+    with nothing to do need not read every table of the snapshot to find it."""
+    if memo is None:
+        return _newest_of_series(snapshot, series)
+    folder = snapshot.lock_path.parent
+    inputs = [json.dumps({n: m.to_json() for n, m in sorted(snapshot.metas.items())},
+                         sort_keys=True, default=str).encode()]
+    for name in ("datasets.toml", "releases.toml"):
+        path = folder / name
+        inputs.append(path.read_bytes() if path.exists() else b"\0")
+    key = hashlib.sha256(b"\0".join([series.encode(), *inputs])).hexdigest()
+    path = memo / f"latest-{re.sub(r'[^A-Za-z0-9_-]', '_', series)}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["key"] == key:
+            return str(kept["period"]), str(kept["dataset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    period, dataset = _newest_of_series(snapshot, series)
+    write_file(path, json.dumps({"key": key, "period": period, "dataset": dataset}).encode())
+    return period, dataset
+
+
+def _newest_of_series(snapshot: Snapshot, series: str) -> tuple[str, str]:
+    """The newest month of an official series across all its vintages, and the dataset of
+    the newest vintage holding it (the copy its current value comes from)."""
+    index = snapshot.index()
+    if series not in index.ids():
+        if series in snapshot.declared():
+            snapshot.meta(series)  # raises "declared but not fetched yet"
+        raise SiteError(f"`latest` names {series!r}, which is neither a dataset nor an "
+                        "official series in the snapshot",
+                        hint="Datasets: " + ", ".join(snapshot.names()) + ". Series: "
+                             + ", ".join(index.ids()) + ".")
+    try:
+        values = index.current(series, monthly=True).values
+    except SiteError:
+        raise SiteError(f"series {series!r} has no monthly values; `latest` needs months",
+                        hint="`python -m site_builder datasets` lists every series.") from None
+    period = str(values.index[-1])
+    rows = index.rows
+    holding = rows[(rows["id"] == series) & (rows["period"] == period)]
+    # As SeriesIndex.current chooses: the newest copy; on a tie, one that is a whole dataset.
+    newest = holding.assign(plain=holding["column"] == "").sort_values(
+        ["date", "plain", "dataset", "within"]).iloc[-1]
+    return period, str(newest["dataset"])
 
 
 def row_key(row: dict[str, Any]) -> bytes:

@@ -68,8 +68,10 @@ def _markdown_files(folder: Path) -> list[str]:
         return []
 
 
-def find_sources(project: Project, snapshot: Snapshot) -> tuple[list[Source], list[SiteError]]:
-    """Every brief and page, with one per row of each generated template."""
+def find_sources(project: Project, snapshot: Snapshot, today: dt.date | None = None
+                 ) -> tuple[list[Source], list[SiteError]]:
+    """Every brief and page, with one per row of each generated template (``today``, the
+    build's day, decides a latest-release row's next release)."""
     sources = []
     for folder, kind in ((project.briefs, "brief"), (project.pages, "page")):
         prefix = os.fspath(folder.relative_to(project.root)) + os.sep
@@ -84,7 +86,7 @@ def find_sources(project: Project, snapshot: Snapshot) -> tuple[list[Source], li
         relative = str(template.relative_to(project.root))
         try:
             rows = expand(template, template.read_text(encoding="utf-8"), project.content,
-                          snapshot)
+                          snapshot, today, project.cache)
         except SiteError as exc:
             errors.append(exc if exc.path else exc.located(template))
             continue
@@ -113,8 +115,8 @@ def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list
 def build_key(project: Project, drafts: bool, status: ReleaseStatus) -> str:
     """What every page depends on: templates, settings, the dataset declarations (which
     datasets are live), site_builder's code, the chart engine (it draws the charts and names
-    the script bundle pages load), whether drafts are shown, and where the release calendar
-    stands."""
+    the script bundle pages load), whether drafts are shown, where the release calendar
+    stands and how far the live data run."""
     settings = b"".join(p.read_bytes() if p.exists() else b"\0"
                         for p in (project.site_toml, project.declarations))
     return tree_digest(project.templates, CODE,
@@ -152,12 +154,11 @@ class Plan:
 
         return load_config(self.project)
 
-    @cached_property
+    @property
     def live_status(self) -> ReleaseStatus:
-        """The release status with the datasets a fetch keeps current, for page notes."""
-        from site_builder.data.declarations import load_declarations
-
-        return self.status.with_live(load_declarations(self.project.declarations))
+        """The release status for page notes: it knows the live datasets and how far the
+        snapshot's data run already (they are part of the build key)."""
+        return self.status
 
 
 def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool, strict: bool,
@@ -165,10 +166,11 @@ def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool,
     """Read and check the settings, the data and the cache; sort the sources into kept and
     stale. Problems are collected in ``Plan.errors``, not raised, so all are shown at once."""
     snapshot = Snapshot(project.lockfile)
-    status = ReleaseStatus.load(project.content / "data" / "releases.toml", today)
+    status = ReleaseStatus.load(project.content / "data" / "releases.toml", today,
+                                project.declarations, snapshot.metas)
     cache = BuildCache.open(project.cache, output, build_key(project, drafts, status))
     modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
-    sources, problems = find_sources(project, snapshot)
+    sources, problems = find_sources(project, snapshot, today)
     plan = Plan(project, snapshot, status, cache, modules, {}, [], problems)
     plan.errors += check_freshness(project, snapshot, reporter, strict,
                                    lambda: plan.config.max_data_age_days, today)
