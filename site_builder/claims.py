@@ -172,18 +172,24 @@ def _asserted(claim: str, holds: Callable[[float], bool], why: Callable[[Figure,
     return words
 
 
+def _became(new: Figure, old: Figure) -> str:
+    return f"{_show(old)} became {_show(new)}"
+
+
+_ROSE = _asserted("rose", lambda d: d > 0, _became)
+_FELL = _asserted("fell", lambda d: d < 0, _became)
+_ABOVE = _asserted("above", lambda d: d > 0, lambda a, b: f"{_show(a)} is not above {_show(b)}")
+_BELOW = _asserted("below", lambda d: d < 0, lambda a, b: f"{_show(a)} is not below {_show(b)}")
+
+
 def rose(new: Figure, old: Figure, vintage: bool = False) -> str:
     """``rose``, asserted: fails unless ``new`` > ``old``."""
-    return _checked("rose", _asserted("rose", lambda d: d > 0,
-                                      lambda n, o: f"{_show(o)} became {_show(n)}"),
-                    vintage, new, old)
+    return _checked("rose", _ROSE, vintage, new, old)
 
 
 def fell(new: Figure, old: Figure, vintage: bool = False) -> str:
     """``fell``, asserted: fails unless ``new`` < ``old``."""
-    return _checked("fell", _asserted("fell", lambda d: d < 0,
-                                      lambda n, o: f"{_show(o)} became {_show(n)}"),
-                    vintage, new, old)
+    return _checked("fell", _FELL, vintage, new, old)
 
 
 def _trend(new: Figure, old: Figure) -> str:
@@ -222,16 +228,12 @@ def narrowed(new: Figure, old: Figure, vintage: bool = False) -> str:
 
 def above(a: Figure, b: Figure, vintage: bool = False) -> str:
     """``above``, asserted: ``a`` > ``b``."""
-    return _checked("above", _asserted("above", lambda d: d > 0,
-                                       lambda x, y: f"{_show(x)} is not above {_show(y)}"),
-                    vintage, a, b)
+    return _checked("above", _ABOVE, vintage, a, b)
 
 
 def below(a: Figure, b: Figure, vintage: bool = False) -> str:
     """``below``, asserted: ``a`` < ``b``."""
-    return _checked("below", _asserted("below", lambda d: d < 0,
-                                       lambda x, y: f"{_show(x)} is not below {_show(y)}"),
-                    vintage, a, b)
+    return _checked("below", _BELOW, vintage, a, b)
 
 
 def leads(ranking: list[tuple[str, Figure]], name: str, vintage: bool = False) -> str:
