@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -153,18 +153,28 @@ class Series:
     key: str | None = None  # the official series it is one copy of, if known
     stood: str = ""  # the day its values stood (the newest, for a series of several vintages)
     precision: float | None = None  # the coarsest step of its source, in its units
+    #: Where a series joins several copies: period -> the indexes in :attr:`sources` of the
+    #: copies its value comes from, so that a figure cites only those.
+    origins: dict[str, tuple[int, ...]] | None = None
+    dates: tuple[str, ...] | None = None  # with origins: each source's vintage day
 
     @property
     def monthly(self) -> bool:
         return bool(len(self.values)) and len(str(self.values.index[0])) == 7
 
-    def _figure(self, value: float, period: str | None, what: str, measure: str = ""
-                ) -> Figure:
-        """A figure of this series; ``measure`` names it ("year" or "month" of ``period``)
-        when it is one value of one official series."""
+    def _figure(self, value: float, period: str | None, what: str, measure: str = "",
+                periods: Iterable[object] = ()) -> Figure:
+        """A figure of this series, from ``periods`` of it; ``measure`` names it ("year" or
+        "month" of ``period``) when it is one value of one official series."""
         named = f"{self.key}|{measure}|{period}" if self.key and measure and period else None
-        return Figure(float(value), self.kind, period, self.sources, what, measure=named,
-                      stood=self.stood, precision=self.precision)
+        sources, stood = self.sources, self.stood
+        used = sorted({i for p in periods for i in (self.origins or {}).get(str(p), ())})
+        if used:
+            sources = tuple(self.sources[i] for i in used)
+            if self.dates is not None:
+                stood = max(self.dates[i] for i in used)
+        return Figure(float(value), self.kind, period, sources, what, measure=named,
+                      stood=stood, precision=self.precision)
 
     def _point(self, period: str) -> str:
         return "month" if len(period) == 7 else "year"
@@ -174,10 +184,12 @@ class Series:
         if self.current is None:
             return fig
         try:
-            now = same(self.current).value
+            now = same(self.current)
         except SiteError:  # the period is gone from current data: nothing to compare
             return fig
-        return replace(fig, current=now, current_stood=self.current.stood)
+        # The revision note cites the copies the current value comes from, too.
+        cited = fig.sources + tuple(s for s in now.sources if s not in fig.sources)
+        return replace(fig, current=now.value, current_stood=now.stood, sources=cited)
 
     def _also(self, result: Series, same: Callable[[Series], Series]) -> Series:
         return result if self.current is None else replace(result, current=same(self.current))
@@ -198,8 +210,8 @@ class Series:
         value = self.values[key]
         if pd.isna(value):
             raise SiteError(f"{self.what} has no value for {key}: the source gives none")
-        return self._then(self._figure(value, key, f"{self.what} at {key}", self._point(key)),
-                          lambda s: s.at(key))
+        return self._then(self._figure(value, key, f"{self.what} at {key}", self._point(key),
+                                       (key,)), lambda s: s.at(key))
 
     def annual(self) -> Series:
         """Calendar-year totals of a monthly series, complete years only."""
@@ -208,8 +220,15 @@ class Series:
         years = self.values.groupby(self.values.index.str[:4])
         complete = years.count() == 12
         sums = years.sum(min_count=12)[complete]
+        origins: dict[str, tuple[int, ...]] | None = None
+        if self.origins is not None:
+            origins = {}
+            for month in self.values.index:
+                year = str(month)[:4]
+                origins[year] = tuple(sorted({*origins.get(year, ()),
+                                              *self.origins.get(str(month), ())}))
         return self._also(replace(self, values=sums, what=f"{self.what}, annual totals",
-                                  current=None), Series.annual)
+                                  current=None, origins=origins), Series.annual)
 
     def year(self, year: object) -> Figure:
         """A calendar-year total (the value itself for annual data); the year must be complete."""
@@ -221,8 +240,8 @@ class Series:
             raise SiteError(
                 f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
                 hint="Use a complete year, or .at(period) for one month.")
-        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total", "year"),
-                          lambda s: s.year(key))
+        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total", "year",
+                                       months.index), lambda s: s.year(key))
 
     def latest(self) -> Figure:
         valid = self.values.dropna()
@@ -230,7 +249,7 @@ class Series:
             raise SiteError(f"{self.what} holds no values")
         period = str(valid.index[-1])
         return self._then(self._figure(valid.iloc[-1], period, f"{self.what}, latest",
-                                       self._point(period)), lambda s: s.at(period))
+                                       self._point(period), (period,)), lambda s: s.at(period))
 
     def first(self) -> Figure:
         valid = self.values.dropna()
@@ -238,7 +257,7 @@ class Series:
             raise SiteError(f"{self.what} holds no values")
         period = str(valid.index[0])
         return self._then(self._figure(valid.iloc[0], period, f"{self.what}, first",
-                                       self._point(period)), lambda s: s.at(period))
+                                       self._point(period), (period,)), lambda s: s.at(period))
 
     def total(self, start: object, end: object) -> Figure:
         """The sum from ``start`` to ``end``, e.g. a year to date; every period must be there."""
@@ -250,7 +269,8 @@ class Series:
                 normalise_period(start) not in (str(part.index[0]), str(part.index[0])[:4]):
             raise SiteError(f"{self.what}: periods missing between {start} and {end}")
         what = f"{self.what}, total {start} to {end}"
-        return self._then(self._figure(part.sum(), None, what), lambda s: s.total(start, end))
+        return self._then(self._figure(part.sum(), None, what, periods=part.index),
+                          lambda s: s.total(start, end))
 
     def between(self, start: object = None, end: object = None) -> Series:
         """The part of the series from ``start`` to ``end``, both included.
@@ -269,7 +289,8 @@ class Series:
         if len(upto) < months or upto.index[-1] != key:
             raise SiteError(f"{self.what}: not {months} periods of data up to {key}")
         what = f"{self.what}, {months}-period average to {key}"
-        return self._then(self._figure(upto.iloc[-months:].mean(), key, what),
+        return self._then(self._figure(upto.iloc[-months:].mean(), key, what,
+                                       periods=upto.index[-months:]),
                           lambda s: s.average(key, months))
 
     def __neg__(self) -> Series:
@@ -283,6 +304,8 @@ class Series:
         left, right = self.values.align(other.values, join="inner")
         sources = self.sources + tuple(s for s in other.sources if s not in self.sources)
         joined = Series(fn(left, right), self.kind, sources, f"({self.what} {op} {other.what})",
+                        origins=_joined_origins(self, other, sources),
+                        dates=_joined_dates(self, other, sources),
                         stood=max(self.stood, other.stood),
                         precision=_coarsest(self.precision, other.precision))
         if self.current is None and other.current is None:
@@ -295,6 +318,30 @@ class Series:
 
     def __add__(self, other: Series) -> Series:
         return self._join(other, "+", lambda a, b: a + b)
+
+
+def _joined_origins(left: Series, right: Series, sources: tuple[Source, ...]
+                    ) -> dict[str, tuple[int, ...]] | None:
+    """Where two series join: each period's copies, as indexes into the joined sources."""
+    if left.origins is None and right.origins is None:
+        return None
+    out: dict[str, tuple[int, ...]] = {}
+    for side in (left, right):
+        for period in side.values.index:
+            mine = side.origins.get(str(period), ()) if side.origins is not None \
+                else range(len(side.sources))
+            found = {sources.index(side.sources[i]) for i in mine}
+            out[str(period)] = tuple(sorted({*out.get(str(period), ()), *found}))
+    return out
+
+
+def _joined_dates(left: Series, right: Series, sources: tuple[Source, ...]
+                  ) -> tuple[str, ...] | None:
+    """Each joined source's vintage day, where both sides know theirs."""
+    if left.dates is None or right.dates is None:
+        return None
+    day = dict(zip(left.sources + right.sources, left.dates + right.dates, strict=True))
+    return tuple(day[s] for s in sources)
 
 
 def change(new: Figure, old: Figure) -> Figure:

@@ -89,6 +89,9 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         doc=doc, url=url_for(doc), charts=charts,
         body_html=scope.fill_figures(prose.to_html(markdown_text)),
         headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
-        datasets=tuple(snapshot.meta(name) for name in scope.datasets),
+        # the datasets whose data the page shows: those its figures and charts cite
+        datasets=tuple(snapshot.meta(name) for name in
+                       dict.fromkeys(s.dataset for s in scope.sources if s.dataset in
+                                     snapshot.metas)),
         modules=tuple(scope.modules), shown=tuple(scope.shown), depends=tuple(scope.depends),
     )

@@ -45,8 +45,7 @@ class PageScope:
     snapshot: Snapshot
     as_of: dt.date | None = None  # a brief pinned to the data as they stood on this date
     row: dict[str, Any] | None = None  # a generated page's parameters
-    datasets: list[str] = field(default_factory=list)  # whose data the page shows
-    depends: list[str] = field(default_factory=list)  # all it read, compared copies too
+    depends: list[str] = field(default_factory=list)  # every dataset read, compared copies too
     sources: list[Source] = field(default_factory=list)
     #: Rendered figures, kept out of Markdown's way: the text holds a slot token instead.
     figures: list[str] = field(default_factory=list)
@@ -60,19 +59,17 @@ class PageScope:
 
     # -- data ---------------------------------------------------------------------------
     def dataset(self, name: str) -> Dataset:
-        dataset = self._depend(name, cited=True)
+        dataset = self._depend(name)
         if name not in self.touched:
             self.touched.append(name)
         return dataset
 
-    def _depend(self, name: str, cited: bool = False) -> Dataset:
-        """Load a dataset and record that the page depends on it; ``cited``: and that its
-        data are on the page (as opposed to a copy it was only compared with)."""
+    def _depend(self, name: str) -> Dataset:
+        """Load a dataset and record that the page depends on it (a newer copy of what it
+        shows included)."""
         dataset = self.snapshot.load(name)
         if name not in self.depends:
             self.depends.append(name)
-        if cited and name not in self.datasets:
-            self.datasets.append(name)
         return dataset
 
     def rows(self, name: str, filters: dict[str, Any]) -> tuple[Dataset, pd.DataFrame]:
@@ -155,8 +152,6 @@ class PageScope:
         index = self.snapshot.index()
         for name in index.datasets_of(series_id):
             self._depend(name)
-        for dataset_name, _, _ in composite.parts:
-            self._depend(dataset_name, cited=True)
         memo = ("sources", series_id, composite.parts)
         if memo not in index.memo:
             sources: list[Source] = []
@@ -166,14 +161,13 @@ class PageScope:
                 ids = index.ids_of(dataset_name, frame)
                 rows = frame[(ids == series_id) & ((frame[column] == within) if column
                                                     else True)]
-                cited = self.source(dataset, rows)
-                if cited not in sources:
-                    sources.append(cited)
+                sources.append(self.source(dataset, rows))  # one per part: they differ
             index.memo[memo] = tuple(sources)
         cited_all = index.memo[memo]
         assert isinstance(cited_all, tuple)
         return Series(composite.values, "usd", cited_all, series_id, key=series_id,
-                      stood=composite.stood)
+                      stood=composite.stood, dates=composite.dates,
+                      origins={p: (i,) for p, i in composite.origin.items()})
 
     def vintage(self, name: str) -> str:
         """The dataset holding ``name`` as it stood on the brief's ``as_of`` date."""

@@ -287,3 +287,16 @@ python: flagship.bilateral_2024
     assert f"lowest {formatting.money(india['value'].iloc[0] * 1e9, precision=1e9)} (India)" \
         in description
     assert ".0 billion (India)" not in description
+
+
+def test_a_figure_of_a_current_series_cites_only_the_copies_it_used(tiny: TinyProject) -> None:
+    composite = current("BOPTEXP")
+    newest = composite.values.index[-1]
+    part = composite.parts[composite.origin[newest]]
+    assert part[0] == "ft900_exhibit1"  # the newest month comes from the newest release alone
+    brief(tiny, "one", f'Exports: {{{{ usd(official("BOPTEXP").at("{newest}")) }}}}.')
+    tiny.build()
+    html = (tiny.output / "briefs" / "one" / "index.html").read_text(encoding="utf-8")
+    sources = html[html.index('class="sources"'):]
+    assert part[2] in sources  # e.g. "FT-900 January 2026"
+    assert "bop_monthly" not in sources and "(published February 2026)" not in sources

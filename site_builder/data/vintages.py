@@ -100,6 +100,8 @@ class Composite:
     values: pd.Series
     stood: str  # the newest vintage day among them
     parts: tuple[tuple[str, str, str], ...]  # (dataset, column, value) of each copy used
+    origin: dict[str, int]  # period -> the part its value comes from
+    dates: tuple[str, ...]  # each part's vintage day
 
 
 class SeriesIndex:
@@ -209,10 +211,14 @@ class SeriesIndex:
             ["date", "plain", "dataset", "within"]).drop_duplicates(
             "period", keep="last").sort_values("period")
         index = newest["period"].to_numpy()
-        parts = tuple(sorted({(str(d), str(c), str(w)) for d, c, w in zip(
-            newest["dataset"], newest["column"], newest["within"], strict=True)}))
+        copies = [(str(d), str(c), str(w)) for d, c, w in zip(
+            newest["dataset"], newest["column"], newest["within"], strict=True)]
+        parts = tuple(sorted(set(copies)))
+        day = dict(zip(copies, newest["date"].astype(str), strict=True))
         return Composite(pd.Series(newest["value"].to_numpy(), index=index, dtype=float),
-                         str(newest["date"].max()), parts)
+                         str(newest["date"].max()), parts,
+                         dict(zip(index.tolist(), map(parts.index, copies), strict=True)),
+                         tuple(day[part] for part in parts))
 
     def datasets_of(self, series: str) -> list[str]:
         """Every dataset holding a copy of ``series``."""
