@@ -60,10 +60,12 @@ def _now(subject: Figure | Series) -> Figure | Series:
     return subject if subject.current is None else subject.current
 
 
-def _numbers(subjects: list[Figure | Series] | tuple[Figure | Series, ...]) -> str:
-    """The values a claim compared, then the vintage they come from."""
-    shown = [f"{_show(s)} ({s.period})" if s.period else _show(s)
-             for s in subjects if isinstance(s, Figure)]
+def _numbers(subjects: list[Figure | Series] | tuple[Figure | Series, ...],
+             at: str | None = None) -> str:
+    """The values a claim compared (a series' at period ``at``), then their vintage."""
+    figures = [s if isinstance(s, Figure) else s.at(at) for s in subjects
+               if isinstance(s, Figure) or (at is not None and s.has(at))]
+    shown = [f"{_show(f)} ({f.period})" if f.period else _show(f) for f in figures]
     stood = max((s.stood for s in subjects), default="")
     return "; ".join([*shown, f"data of {formatting.day(stood)}" if stood
                       else _vintage(subjects[0])])
@@ -79,9 +81,10 @@ def _stood(*subjects: Figure | Series) -> str:
 
 
 def _checked(claim: str, words: Callable[..., str], vintage: bool,
-             *subjects: Figure | Series) -> str:
+             *subjects: Figure | Series, at: str | None = None) -> str:
     """Run a claim on the data read and, for data from an older vintage, on current data;
-    fail unless both give the same words, or the claim states its vintage."""
+    fail unless both give the same words, or the claim states its vintage. ``at``: the
+    period a claim on a whole series is about, for the numbers in the message."""
     said = words(*subjects)
     if vintage:
         return said + _stood(*subjects)
@@ -91,13 +94,13 @@ def _checked(claim: str, words: Callable[..., str], vintage: bool,
             now = words(*current)
         except SiteError as exc:
             raise SiteError(
-                f"{claim!r} holds in the data read ({_numbers(subjects)}) but not in the "
+                f"{claim!r} holds in the data read ({_numbers(subjects, at)}) but not in the "
                 f"current data: {exc.message.removeprefix('the data do not support ')}",
                 hint=HINT) from None
         if now != said:
             raise SiteError(
-                f"{claim!r} reads {said!r} in the data read ({_numbers(subjects)}) but "
-                f"{now!r} in the current data ({_numbers(current)})", hint=HINT)
+                f"{claim!r} reads {said!r} in the data read ({_numbers(subjects, at)}) but "
+                f"{now!r} in the current data ({_numbers(current, at)})", hint=HINT)
     return said
 
 
@@ -118,7 +121,7 @@ def record(series: Series, period: object, largest: bool = True, vintage: bool =
                                f"{key} ({_show(current)})", s)
         return "a record"
 
-    return _checked("record", words, vintage, series)
+    return _checked("record", words, vintage, series, at=key)
 
 
 def largest_since(series: Series, period: object, expect: object = None,
@@ -144,7 +147,7 @@ def largest_since(series: Series, period: object, expect: object = None,
             raise _refuted(f"largest since {expect}", f"{key} is {said}", s)
         return said
 
-    return _checked("largest since", words, vintage, series)
+    return _checked("largest since", words, vintage, series, at=key)
 
 
 def _compare(new: Figure, old: Figure) -> float:

@@ -73,6 +73,10 @@ def test_a_claim_true_only_in_an_older_vintage_fails_with_both_vintages(
     assert "largest since" in message
     assert "in the data read" in message and "in the current data" in message
     assert "May 10, 2026" in message and "vintage=True" in message
+    may = Snapshot(REPO / "content/data/snapshot.lock.json").load("trade_balance_2026_05").frame
+    for total in (may[may["period"].str.startswith("2025-")]["value"].sum() * 1e6,
+                  year_total("BOPGSTB", "2025")):  # 2025 in each vintage
+        assert formatting.money(-total) in message
 
 
 def test_a_claim_stated_with_its_vintage_passes_and_says_which(tiny: TinyProject) -> None:
