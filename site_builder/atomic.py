@@ -29,10 +29,60 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
+def owned_prefix(prefix: str) -> str:
+    """``prefix`` followed by this process's id: :func:`remove_stale` can tell whether the
+    folder's maker still runs."""
+    return f"{prefix}{os.getpid()}-"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts as alive)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(folder: Path, prefix: str) -> list[Path]:
+    """Remove the entries of ``folder`` named ``PREFIX<pid>-…`` (see :func:`owned_prefix`)
+    whose process is gone and which belong to this user: what killed runs left behind.
+    Entries without a process id in their name are left alone. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        names = [p.name for p in folder.iterdir() if p.name.startswith(prefix)]
+    except OSError:
+        return removed
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for name in names:
+        pid, dash, _ = name[len(prefix):].partition("-")
+        if not (dash and pid.isdigit()) or pid_alive(int(pid)):
+            continue
+        path = folder / name
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if uid is not None and info.st_uid != uid:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 def staging_dir(target: Path) -> Path:
-    """A fresh empty folder beside ``target`` (same file system, so the swap is a rename)."""
+    """A fresh empty folder beside ``target`` (same file system, so the swap is a rename),
+    named ``.NAME.new-PID-…`` after this process: see :func:`remove_stale`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    staged = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{target.name}.new-"),
+                                   dir=target.parent))
     staged.chmod(0o755)
     return staged
 
@@ -41,7 +91,8 @@ def swap_dir(staged: Path, target: Path) -> None:
     """Put ``staged`` in place of ``target``; the old folder is removed only afterwards."""
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        old = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{target.name}.old-"),
+                                    dir=target.parent))
         old.rmdir()
         target.rename(old)
     try:
@@ -52,6 +103,13 @@ def swap_dir(staged: Path, target: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_stale_stages(target: Path) -> list[Path]:
+    """Remove the staging folders (``.NAME.new-PID-…``, ``.NAME.old-PID-…``) beside
+    ``target`` that killed runs left: those whose process no longer runs."""
+    return (remove_stale(target.parent, f".{target.name}.new-")
+            + remove_stale(target.parent, f".{target.name}.old-"))
 
 
 def write_new(path: Path, data: bytes) -> None:

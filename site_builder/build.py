@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from site_builder.atomic import remove_stale_stages
 from site_builder.consistency import contradictions
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.incremental import BuildCache, PageRecord, digest
 from site_builder.plan import Plan, plan_build
 from site_builder.project import Project
 from site_builder.report import Reporter
-from site_builder.search import index_site, is_whole
+from site_builder.search import index_site, is_whole, remove_stale_scratch
 from site_builder.site import Entry, Site, newest_first, page_file
 from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
 
@@ -41,17 +42,23 @@ class BuildResult:
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False, strict: bool = False, today: dt.date | None = None,
-          search: bool = True) -> BuildResult:
+          search: bool = True, workers: int | None = None) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); nothing is written there unless
     all checks pass. Pages whose inputs did not change come from the build cache.
 
     ``strict`` turns stale data (a failed last fetch, or data older than the site's
     ``max_data_age_days``) from a warning into an error. ``search=False`` leaves the search
     index as it is (the preview updates it after the page reloads); the next build with
-    ``search=True`` brings it up to date.
+    ``search=True`` brings it up to date. ``workers`` is how many processes build the pages
+    (1: this one only); by default as many as the work pays for, up to one per core.
+
+    First it removes what killed builds left: staging folders beside ``output`` and search
+    scratch folders whose process no longer runs.
     """
     start = time.perf_counter()
     output = output or project.root / "output"
+    remove_stale_stages(output)
+    remove_stale_scratch()
     with reporter.stage("load"):
         plan = plan_build(project, output, reporter, drafts, strict, today or dt.date.today())
     cache, records = plan.cache, dict(plan.kept)
@@ -60,7 +67,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     built: list[Built] = []
     if stage is not None:
         with reporter.stage("pages"):
-            built = _build_pages(plan, drafts, stage, records, reporter)
+            built = _build_pages(plan, drafts, stage, records, reporter, workers)
     entries = {rel: r.entry for rel, r in records.items() if r.entry}  # as the cache holds them
     errors = (plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
               + contradictions({rel: r.shown for rel, r in records.items() if r.entry}))
@@ -104,12 +111,12 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
 
 
 def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, PageRecord],
-                 reporter: Reporter) -> list[Built]:
+                 reporter: Reporter, workers: int | None) -> list[Built]:
     """Build the stale pages into ``stage``; record each good one in ``records``."""
     from site_builder.worker import Job, build_pages
 
     job = Job(plan.project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
-              stage.present)
+              stage.present, workers)
     outcomes = []
     for built in build_pages(plan.stale, job, reporter.progress):
         if built.record is not None:

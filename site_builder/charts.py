@@ -6,6 +6,7 @@ import copy
 import hashlib
 import importlib.util
 import json
+import keyword
 import math
 import re
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from markupsafe import escape
 
 from site_builder import chart_checks, formatting, theme
 from site_builder.atomic import write_file
-from site_builder.errors import SiteError
+from site_builder.errors import SiteError, quoted
 from site_builder.figures import Source, within
 from site_builder.prose import ChartBlock
 from site_builder.scope import PageScope
@@ -33,6 +34,8 @@ SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
 #: How each scale reads in a chart's table header.
 LABELS = {"percent": "Percent"}
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: ``python:`` names ``module.function`` of content/charts/module.py: identifiers only.
+PYTHON_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 VL_CONVERT_VERSION = metadata.version("vl-convert-python")
 
 
@@ -57,7 +60,26 @@ class Chart:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def csv(self) -> str:
-        return self.rows.to_csv(index=False, lineterminator="\n")
+        """The rows as CSV; text cells that a spreadsheet would run as formulas are defused."""
+        from pandas.api.types import is_numeric_dtype
+        rows = self.rows.copy()
+        for column in rows.columns:
+            if not is_numeric_dtype(rows[column]):  # numbers are numbers, whatever their sign
+                rows[column] = rows[column].map(csv_cell)
+        return rows.to_csv(index=False, lineterminator="\n")
+
+
+#: A text cell starting with one of these runs as a formula in a spreadsheet (OWASP, "CSV
+#: injection"): it is written with a ' before it, which spreadsheets show as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """``value`` for a CSV cell: text that would start a formula gets a leading ``'``;
+    numbers, including negative ones, stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def prepare(block: ChartBlock, scope: PageScope, charts_dir: Path, path: Path) -> Chart:
@@ -89,7 +111,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
     scope.touched.clear()
     scope.chart_sources.clear()
     if "python" in block:
-        rows, vega = _from_python(str(block["python"]), scope, charts_dir)
+        rows, vega = _from_python(_python_target(block["python"]), scope, charts_dir)
     else:
         rows = _rows(block, scope, SCALES[scale_name])
         vega = {k: copy.deepcopy(v) for k, v in block.items() if k in VEGA_KEYS}
@@ -203,12 +225,23 @@ def _annual(frame: pd.DataFrame, dims: list[str]) -> pd.DataFrame:
     return out[["period", *dims, "value"]]
 
 
+def _python_target(target: object) -> str:
+    """``module.function``, checked before anything is imported: a module of content/charts
+    by name, never a path."""
+    if not isinstance(target, str) or not PYTHON_TARGET.fullmatch(target) or \
+            any(keyword.iskeyword(part) for part in target.split(".")):
+        raise SiteError(f"python: {quoted(target)} is not `module.function`",
+                        hint="Name a function of content/charts/MODULE.py as MODULE.FUNCTION: "
+                             "letters, digits and underscores, no path.")
+    return target
+
+
 def _from_python(target: str, scope: PageScope, charts_dir: Path
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     import pandas as pd
-    module_name, _, func_name = target.rpartition(".")
+    module_name, _, func_name = _python_target(target).rpartition(".")
     path = charts_dir / f"{module_name}.py"
-    if not module_name or not path.exists():
+    if not path.resolve().is_relative_to(charts_dir.resolve()) or not path.is_file():
         raise SiteError(f"python chart {target!r}: no file {path}",
                         hint="Write `python: MODULE.FUNCTION` for content/charts/MODULE.py.")
     theme.register_altair_theme()

@@ -4,7 +4,8 @@ Checks, by the ``kind`` of problem they report: ``link`` (internal links and anc
 ``external`` (other hosts' links, on request), ``html`` (parse errors, ids, title, lang, alt),
 ``feed`` and ``sitemap`` (schemas and targets), ``stale`` (briefs behind the newest release),
 ``draft`` (drafts that leaked), ``weight`` (page weight, render-blocking scripts), ``typed``
-(figures and claim words typed by hand in the sources, see :mod:`site_builder.typed_literals`)
+(figures and claim words typed by hand in the sources, see :mod:`site_builder.typed_literals`),
+``unsafe`` (a script that is not the site's own, an ``on...=`` handler, a ``javascript:`` URL)
 and ``a11y`` (axe-core in Chromium, where one is installed). :func:`check` builds first and
 reports a failed build as ``claim`` (a figure or claim the data no longer support) or ``build``
 problems.
@@ -36,6 +37,7 @@ import requests
 from html5lib.constants import E as HTML5_ERRORS
 from lxml import etree
 
+from site_builder import sanitise
 from site_builder.atomic import write_file
 from site_builder.build import build
 from site_builder.calendar import latest, load_calendar
@@ -126,6 +128,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         ("draft", lambda: check_drafts(site)),
         ("weight", lambda: check_weight(site, weight_budget)),
         ("typed", lambda: check_typed(project)),
+        ("unsafe", lambda: check_unsafe(site)),
     ]
     if stale:
         checks.append(("stale", lambda: check_stale(project, today, reporter)))
@@ -146,8 +149,11 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
 
 
 def _build_problem(project: Project, error: SiteError, kind: str | None = None) -> Problem:
-    """A build error as a problem: ``claim`` when a brief's figures or claims failed."""
+    """A build error as a problem: ``claim`` when a brief's figures or claims failed,
+    ``unsafe`` when it holds raw HTML outside the allowlist."""
     path = error.path
+    if kind is None and error.hint == sanitise.HINT:  # raw HTML a brief may not hold
+        kind = "unsafe"
     if kind is None:
         kind = "claim" if path is not None and _evaluation_error(project, path) else "build"
     return Problem(kind, _relative(path, project.root) if path else "", error.line,
@@ -619,7 +625,53 @@ def check_typed(project: Project) -> list[Problem]:
                     found.hint) for found in scan_project(project)]
 
 
-# --------------------------------------------------------------------------- 9. accessibility
+# --------------------------------------------------------------------------- 9. unsafe markup
+
+#: Where the site's own scripts are served from; a <script src> elsewhere is not the site's.
+OWN_SCRIPTS = ("/assets/", "/pagefind/")
+#: URL schemes that run code when followed, and the attributes that hold URLs.
+SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
+URL_ATTRS = frozenset({*LINK_ATTRS, "action", "formaction", "poster", "data", "cite",
+                       "background", "ping"})
+
+
+def check_unsafe(site: BuiltSite) -> list[Problem]:
+    """Markup that runs code and is not the site's own: a <script> other than the site's
+    (``src`` under /assets/ or /pagefind/, or JSON-LD data), any ``on...=`` event handler,
+    and any ``javascript:`` URL. The build keeps these out of briefs (site_builder.sanitise);
+    this finds them however they got into output/, e.g. a template or a hand edit."""
+    problems = []
+    hint = ("Remove it: the site runs only its own scripts. If a template added it, fix the "
+            "template; a brief's raw HTML is held to the allowlist in README, 'Text'.")
+    for page in site.pages:
+        for element in page.elements:
+            attrs = element.attrs
+            if element.tag == "script" and not _own_script(site, attrs):
+                what = f"src={attrs['src']!r}" if "src" in attrs else "inline"
+                problems.append(Problem("unsafe", page.path, element.line,
+                                        f"a <script> that is not the site's own ({what})", hint))
+            for name, value in attrs.items():
+                if name.startswith("on"):
+                    problems.append(Problem("unsafe", page.path, element.line,
+                                            f"an event handler {name}= on <{element.tag}>",
+                                            hint))
+                elif name in URL_ATTRS and sanitise.url_scheme(value) in SCRIPT_SCHEMES:
+                    problems.append(Problem("unsafe", page.path, element.line,
+                                            f"a {sanitise.url_scheme(value)}: URL in {name}= on "
+                                            f"<{element.tag}>", hint))
+    return problems
+
+
+def _own_script(site: BuiltSite, attrs: dict[str, str]) -> bool:
+    if "src" not in attrs:
+        return attrs.get("type", "").strip().lower() == "application/ld+json"
+    src = attrs["src"].strip()
+    if src.startswith(site.base_url):
+        src = "/" + src[len(site.base_url):].lstrip("/")
+    return src.startswith(OWN_SCRIPTS) and not src.startswith("//")
+
+
+# --------------------------------------------------------------------------- 10. accessibility
 
 def _browser_missing() -> str:
     """Why the accessibility checks cannot run here, or ''."""

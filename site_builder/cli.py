@@ -49,6 +49,11 @@ def parser() -> argparse.ArgumentParser:
                    help="also write the changes as Markdown, e.g. for a pull request")
     f.add_argument("--dry-run", action="store_true",
                    help="fetch and show the changes, but leave the snapshot as it is")
+    f.add_argument("--allow-missing", action="store_true",
+                   help="accept values the snapshot has that upstream now gives as missing")
+    f.add_argument("--deadline", type=float, metavar="SECONDS",
+                   help="stop the whole fetch after this long, snapshot untouched (default: "
+                        "$SITE_BUILDER_FETCH_DEADLINE, else 600)")
     v = commands.add_parser("serve", parents=[common],
                             help="preview the site, drafts included, reloading on every edit")
     v.add_argument("--host", default="127.0.0.1",
@@ -146,7 +151,9 @@ def _fetch(project: Project, reporter: ConsoleReporter, args: argparse.Namespace
 
     try:
         result = fetch(project, reporter, os.environ, only=tuple(getattr(args, "only", ())),
-                       dry_run=getattr(args, "dry_run", False))
+                       dry_run=getattr(args, "dry_run", False),
+                       allow_missing=getattr(args, "allow_missing", False),
+                       deadline=getattr(args, "deadline", None))
     except BuildFailed as exc:
         for error in exc.errors:
             _show(error, args.debug)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from site_builder.errors import SiteError
+from site_builder.errors import SiteError, quoted
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
@@ -103,12 +103,65 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
 
 # libyaml's parser where PyYAML was built with it: the same nodes and marks, ten times faster
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: How deep lists and mappings may nest in front matter and chart blocks.
+MAX_YAML_DEPTH = 50
+
+
+class YAMLRefused(yaml.YAMLError):
+    """YAML that parses but that a brief may not hold: anchors, aliases, deep nesting.
+    ``problem_mark`` is where, as in PyYAML's own errors (``.line`` counts from 0)."""
+
+    def __init__(self, problem: str, problem_mark: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = problem_mark
+
+
+def refuse_yaml(text: str) -> None:
+    """Refuse anchors and aliases (``&name``, ``*name``: an alias bomb expands a few hundred
+    bytes into gigabytes) and nesting deeper than :data:`MAX_YAML_DEPTH`, from the event
+    stream, before any node or value is built. Raises :class:`YAMLRefused` at the place."""
+    # Every list or mapping starts at one of these indicators, so text with fewer of them
+    # cannot nest too deep; without & and * it holds no anchor or alias.
+    starts = sum(text.count(c) for c in "[{-:?")
+    if "*" not in text and "&" not in text and starts <= MAX_YAML_DEPTH:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise YAMLRefused("anchors and aliases (&name, *name) are not allowed",
+                              event.start_mark)
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YAMLRefused(f"lists and mappings nest more than {MAX_YAML_DEPTH} deep",
+                                  event.start_mark)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            depth -= 1
+
+
+def compose_yaml(text: str) -> yaml.Node | None:
+    """The YAML node tree of ``text``, refused as :func:`refuse_yaml` says."""
+    refuse_yaml(text)
+    return yaml.compose(text, Loader=YAML_LOADER)
+
+
+def load_yaml(text: str) -> Any:
+    """The YAML value of ``text``, refused as :func:`refuse_yaml` says."""
+    refuse_yaml(text)
+    return yaml.load(text, Loader=YAML_LOADER)
 
 
 def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the YAML mapping, keeping the line (in the file) where each key stands."""
     try:
-        root = yaml.compose(yaml_text, Loader=YAML_LOADER)
+        root = compose_yaml(yaml_text)
+    except YAMLRefused as exc:
+        mark = exc.problem_mark
+        raise SiteError(f"front matter: {exc.problem}", path,
+                        mark.line + 2 if mark is not None else None,
+                        hint="Write each value out in full; README, 'What a brief can and "
+                             "cannot do'.") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -157,10 +210,10 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
         return f"missing required key {'.'.join(map(str, loc))!r}", HINTS.get(key, "")
     where = ".".join(str(p) for p in loc)
     if key in ("date", "updated", "as_of"):
-        return f"{where}: {got!r} is not a date", HINTS[key]
+        return f"{where}: {quoted(got)} is not a date", HINTS[key]
     if key == "draft":
-        return f"draft: {got!r} is not true or false", HINTS["draft"]
-    return f"{where}: {error['msg'].lower()} (got {got!r})", HINTS.get(key, "")
+        return f"draft: {quoted(got)} is not true or false", HINTS["draft"]
+    return f"{where}: {error['msg'].lower()} (got {quoted(got)})", HINTS.get(key, "")
 
 
 def parse_document(path: Path, kind: str, text: str | None = None,

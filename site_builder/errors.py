@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
+
+#: The most of a writer's value an error message quotes, and the longest message kept whole.
+QUOTE_LIMIT = 200
+MESSAGE_LIMIT = 2000
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` for an error message, at most about ``limit`` characters, whatever
+    the value's size: nested lists and mappings are cut a few items and levels in."""
+    shortener = reprlib.Repr()
+    shortener.maxlevel = 3
+    shortener.maxtuple = shortener.maxlist = shortener.maxdict = shortener.maxset = 8
+    shortener.maxstring = shortener.maxother = limit
+    shortener.maxlong = 40
+    text = shortener.repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 @dataclass
@@ -19,6 +36,9 @@ class SiteError(Exception):
     hint: str = ""
 
     def __post_init__(self) -> None:
+        if len(self.message) > MESSAGE_LIMIT:  # a value quoted whole somewhere: keep both ends
+            self.message = (self.message[:MESSAGE_LIMIT - 300] + " … "
+                            + self.message[-200:])
         super().__init__(self.message)
 
     def located(self, path: Path, line_offset: int = 0) -> SiteError:

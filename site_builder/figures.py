@@ -199,6 +199,10 @@ class Series:
         key = normalise_period(period)
         return key in self.values.index and not math.isnan(self.values[key])
 
+    def periods(self) -> tuple[str, ...]:
+        """The periods the series covers, oldest first, to loop over."""
+        return tuple(str(p) for p in self.values.index)
+
     def at(self, period: object) -> Figure:
         """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
         import pandas as pd

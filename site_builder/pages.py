@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from site_builder import prose
+from site_builder import prose, sanitise
 from site_builder.charts import Chart, prepare
 from site_builder.content import Document, FrontMatter, Highlight
 from site_builder.data.snapshot import DatasetMeta, Snapshot
@@ -70,6 +70,8 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         html = prose.evaluate("{{ " + item.value + " }}", helpers, env, doc.path, line)
         # A label may compute its words too, e.g. the year a "latest full year" figure is of.
         label = prose.evaluate(item.label, helpers, env, doc.path, line)
+        # shown as HTML: held to the allowlist of a brief's raw HTML, like the body
+        html = sanitise.checked(html, item.value, doc.path, line, doc.kind)
         return label, scope.fill_figures(html)
 
     meta = doc.meta
@@ -87,7 +89,10 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
                 scope.sources.append(source)
     return Page(
         doc=doc, url=url_for(doc), charts=charts,
-        body_html=scope.fill_figures(prose.to_html(markdown_text)),
+        # raw HTML held to the allowlist before the build's own figures and charts go in
+        body_html=scope.fill_figures(sanitise.checked(prose.to_html(markdown_text),
+                                                      markdown_text, doc.path, doc.body_line,
+                                                      doc.kind)),
         headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
         # the datasets whose data the page shows: those its figures and charts cite
         datasets=tuple(snapshot.meta(name) for name in

@@ -13,9 +13,9 @@ import yaml
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from site_builder.content import YAML_LOADER
-from site_builder.errors import SiteError
-from site_builder.figures import Figure, Series
+from site_builder.content import YAMLRefused, load_yaml
+from site_builder.errors import SiteError, quoted
+from site_builder.sandbox import BriefSandbox, Budget, LimitExceeded
 from site_builder.scope import TEMPLATE_FILE
 from site_builder.typography import TypographyExtension
 
@@ -51,7 +51,13 @@ def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[Cha
                             hint=f"End it with a line holding only {fence}.")
         text = "\n".join(lines[index + 1:end])
         try:
-            spec = yaml.load(text, Loader=YAML_LOADER) or {}
+            spec = load_yaml(text) or {}
+        except YAMLRefused as exc:
+            mark = exc.problem_mark
+            raise SiteError(f"chart block: {exc.problem}", path,
+                            line + 1 + mark.line if mark is not None else line,
+                            hint="Write each value out in full; README, 'What a brief can and "
+                                 "cannot do'.") from exc
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = line + 1 + mark.line if mark is not None else line
@@ -67,17 +73,11 @@ def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[Cha
     return "\n".join(lines), blocks
 
 
-def _finalize(value: Any) -> Any:
-    if isinstance(value, Figure | Series):
-        raise SiteError(f"{value.what} must be formatted before it is shown",
-                        hint="Wrap it in usd(), pct(), signed() or period().")
-    return value
-
-
 def expression_environment() -> SandboxedEnvironment:
-    """The sandbox briefs' ``{{ }}`` expressions run in; unknown names are errors."""
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True, finalize=_finalize)
+    """The sandbox briefs' ``{{ }}`` expressions run in; unknown names are errors, and only
+    the project's own values, with the attributes README lists, can be reached."""
+    return BriefSandbox(undefined=StrictUndefined, autoescape=False,
+                        keep_trailing_newline=True)
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -96,10 +96,23 @@ def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path
     """Evaluate the ``{{ }}`` expressions and ``{% %}`` statements of ``text``."""
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return text  # plain prose: nothing to compile
+    budget = Budget()
     try:
-        code = env.compile(text, filename=TEMPLATE_FILE)
+        _check_nesting(text, env, path, first_line)
+        if isinstance(env, BriefSandbox):
+            code = env.compile(env.budgeted(env.parse(text)), filename=TEMPLATE_FILE)
+        else:
+            code = env.compile(text, filename=TEMPLATE_FILE)
         template = env.template_class.from_code(env, code, env.make_globals(helpers))
-        return template.render()
+        with budget:
+            return budget.join(template.generate())
+    except LimitExceeded as exc:
+        line = _template_line(exc)
+        raise SiteError(exc.message, path, first_line + (line or 1) - 1,
+                        hint=exc.hint) from None
+    except RecursionError:
+        raise SiteError("the expression nests too deeply", path, first_line,
+                        hint="Write it in steps, with {% set %}.") from None
     except TemplateSyntaxError as exc:
         raise SiteError(f"expression syntax: {exc.message}", path, first_line + exc.lineno - 1,
                         hint="Expressions look like {{ usd(value(...)) }}; README, "
@@ -118,9 +131,31 @@ def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path
     except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError,
             ArithmeticError) as exc:
         line = _template_line(exc)
-        raise SiteError(f"expression failed: {type(exc).__name__}: {exc}", path,
+        raise SiteError(f"expression failed: {type(exc).__name__}: {quoted(str(exc))[1:-1]}",
+                        path,
                         None if line is None else first_line + line - 1,
                         hint="Check the helper's arguments against README, 'Figures'.") from exc
+
+
+#: How deep brackets may nest in one expression.
+MAX_NESTING = 50
+
+
+def _check_nesting(text: str, env: SandboxedEnvironment, path: Path, first_line: int) -> None:
+    """Refuse brackets nested deeper than :data:`MAX_NESTING`, before the parser recurses."""
+    if sum(text.count(c) for c in "([{") <= MAX_NESTING:
+        return
+    depth = 0
+    for line, kind, value in env.lex(text):
+        if kind != "operator":
+            continue
+        if value in ("(", "[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SiteError(f"brackets nest more than {MAX_NESTING} deep", path,
+                                first_line + line - 1, hint="Write it in steps, with {% set %}.")
+        elif value in (")", "]", "}"):
+            depth -= 1
 
 
 _converters = threading.local()  # a Markdown instance is reusable, but not across threads

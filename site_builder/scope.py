@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from site_builder import claims, formatting
 from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.data.vintages import Composite, vintage_dates
-from site_builder.errors import SiteError
+from site_builder.errors import SiteError, quoted
 from site_builder.figures import (
     Figure,
     Series,
@@ -85,7 +85,7 @@ class PageScope:
             matched = frame[frame[column].isin(options)]
             if matched.empty:
                 present = ", ".join(sorted(frame[column].unique())[:20])
-                raise SiteError(f"dataset {name!r} has no rows where {column} is {wanted!r}",
+                raise SiteError(f"dataset {name!r} has no rows where {column} is {quoted(wanted)}",
                                 hint=f"Values of {column}: {present}.")
             frame = matched
         return dataset, frame
@@ -389,7 +389,7 @@ class PageScope:
         try:
             return Markup(escape(formatting.day(str(iso))))
         except (ValueError, IndexError):
-            raise SiteError(f"day() needs a date written YYYY-MM-DD, got {iso!r}") from None
+            raise SiteError(f"day() needs a date written YYYY-MM-DD, got {quoted(iso)}") from None
 
     def helpers(self) -> dict[str, Any]:
         """Every name a brief's expressions can use."""

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import orjson
 
-from site_builder.atomic import make_folders, write_file, write_new
+from site_builder.atomic import make_folders, owned_prefix, remove_stale, write_file, write_new
 from site_builder.errors import SiteError
 
 SEARCH = "pagefind"  # the folder of the index, below the site
@@ -38,6 +38,7 @@ ENTRY = "pagefind-entry.json"  # names the current index files: replaced after t
 MANIFEST = "parts.json"  # part -> digest of its pages, in the main bundle's folder
 PART = "part-"  # folders of the other parts, inside the main bundle's folder
 PART_PAGES = 250  # pages per part, about: an edit reindexes this many
+SCRATCH = "site-builder-search-"  # scratch folders, in scratch_root(), then PID-
 MAX_PARTS = 16  # each part is one more request per search term for a reader
 
 
@@ -116,7 +117,7 @@ def _index_parts(binary: str, folder: Path, todo: dict[str, list[str]],
     def halt() -> bool:
         return stop.is_set() or cancelled()
 
-    scratch = Path(tempfile.mkdtemp(prefix="site-builder-search-", dir=_scratch_root()))
+    scratch = Path(tempfile.mkdtemp(prefix=owned_prefix(SCRATCH), dir=scratch_root()))
     try:
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
             running = {pool.submit(_index_part, binary, folder, name, members,
@@ -155,10 +156,17 @@ def _read_manifest(target: Path) -> dict[str, str]:
     return made if isinstance(made, dict) else {}
 
 
-def _scratch_root() -> str | None:
+def scratch_root() -> str:
     """A folder in memory (tmpfs) where there is one, else the system's temporary folder."""
     shm = "/dev/shm"
-    return shm if Path(shm).is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    return shm if Path(shm).is_dir() and os.access(shm, os.W_OK | os.X_OK) \
+        else tempfile.gettempdir()
+
+
+def remove_stale_scratch() -> list[Path]:
+    """Remove the scratch folders (``site-builder-search-PID-…``) that killed runs left in
+    :func:`scratch_root`: those whose process no longer runs."""
+    return remove_stale(Path(scratch_root()), SCRATCH)
 
 
 def _index_part(binary: str, folder: Path, name: str, members: list[str], scratch: Path,

@@ -7,14 +7,17 @@ to redo, by content) and tells open pages over Server-Sent Events: ``reload`` af
 build, ``error`` (with file, line, message and hint) after a failed one, while the last good
 site stays up. Responses carry the headers and follow the redirects of ``netlify.toml``.
 
-The server listens on 127.0.0.1. Another ``host`` (such as 0.0.0.0) lets anyone who can reach
-the machine read every page, drafts included, and the data behind them: do that only on a
-network you trust.
+The server listens on 127.0.0.1 and answers only requests whose ``Host`` header names the
+address it listens on (on loopback also ``localhost``, ``127.0.0.1`` and ``[::1]``), with
+its port: a web page cannot reach it by a DNS name rebound to 127.0.0.1. Another ``host``
+(such as 0.0.0.0) lets anyone who can reach the machine read every page, drafts included,
+and the data behind them: do that only on a network you trust.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import ipaddress
 import json
 import mimetypes
@@ -44,6 +47,10 @@ KEEP_ALIVE_SECONDS = 15.0
 DEBOUNCE_SECONDS = 0.1  # a change must hold this long before a rebuild: editors save in steps
 SETTLE_LIMIT_SECONDS = 2.0  # ...but a file that never stops changing does not block rebuilds
 SEARCH_DELAY_SECONDS = 0.3  # quiet after a build before the search index is brought up to date
+MAX_PATH = 2048  # bytes of a request's path, %-encoded; longer gets 414
+MAX_SEGMENT = 255  # bytes of one decoded path segment (a file name's limit); longer gets 414
+REQUEST_QUEUE = 128  # connections waiting to be accepted: a page load opens dozens at once
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".pyc")  # editor and interpreter droppings
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -411,10 +418,42 @@ class PreviewServer:
 
     # -- answering -----------------------------------------------------------------------
 
+    def allowed_hosts(self) -> frozenset[str]:
+        """The ``Host`` headers answered (lower case): the bound address with its port; for a
+        loopback address also its usual names; for a wildcard one (0.0.0.0, ::) any address
+        written as an IP literal, since only a DNS name can be rebound."""
+        names = {self.host.lower()} | (set(LOOPBACK_NAMES) if is_loopback(self.host) else set())
+        bracketed = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
+        return frozenset(f"{n}:{self.port}" for n in bracketed) | (
+            bracketed if self.port == 80 else frozenset())
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request with this ``Host`` header is for this server."""
+        if header is None:
+            return False
+        header = header.strip().lower()
+        if header in self.allowed_hosts():
+            return True
+        if not _is_wildcard(self.host):
+            return False
+        if header == f"localhost:{self.port}":
+            return True
+        address, _, port = header.rpartition(":")
+        try:
+            ipaddress.ip_address(address[1:-1] if address.startswith("[") else address)
+        except ValueError:
+            return False
+        return port == str(self.port) and (":" not in address or address.startswith("["))
+
     def respond(self, target: str) -> Response:
         """The answer to ``GET target``, with netlify.toml's headers and redirects applied."""
         parts = urlsplit(target)
         path, query = parts.path or "/", parts.query
+        too_long = Response(414, b"URI too long.\n", {"Content-Type": "text/plain; charset=utf-8"})
+        if len(target.encode()) > MAX_PATH or any(
+                len(segment.encode("utf-8", "surrogateescape")) > MAX_SEGMENT
+                for segment in unquote(path).split("/")):
+            return _with_headers(too_long, {})
         if path == RELOAD_SCRIPT:
             return Response(200, RELOAD_JS.encode(), {
                 "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store"})
@@ -424,6 +463,10 @@ class PreviewServer:
         except Forbidden:
             response = Response(403, b"Forbidden: outside the site folder.\n",
                                 {"Content-Type": "text/plain; charset=utf-8"})
+        except OSError as exc:
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            response = too_long  # a name the file system refuses, however it got through
         return _with_headers(response, self.rules.headers_for(path))
 
     def _site_response(self, path: str, query: str) -> Response:
@@ -509,6 +552,7 @@ def _with_query(location: str, query: str) -> str:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = REQUEST_QUEUE
 
     def __init__(self, address: tuple[str, int], preview: PreviewServer) -> None:
         self.preview = preview
@@ -537,6 +581,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, send_body: bool) -> None:
         parts = urlsplit(self.path)
         try:
+            if not self.server.preview.host_allowed(self.headers.get("Host")):
+                self._refuse(send_body)
+                return
             if parts.path == EVENTS and send_body:
                 self._stream(parse_qs(parts.query).get("since", [""])[0])
                 return
@@ -555,6 +602,20 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(response.body)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
             pass  # the browser went away (a reload, a closed tab): nothing to tell it
+
+    def _refuse(self, send_body: bool) -> None:
+        """421 for a request addressed to another host (DNS rebinding, a stray proxy)."""
+        body = (b"Misdirected request: this preview answers only requests for "
+                + ", ".join(sorted(self.server.preview.allowed_hosts())).encode() + b".\n")
+        self.send_response(421)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        if send_body:
+            self.wfile.write(body)
 
     def _stream(self, since: str) -> None:
         """Server-Sent Events: the current state at once, then each build's outcome."""
@@ -599,6 +660,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _is_wildcard(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return host == ""
 
 
 def serve(project: Project, reporter: Reporter, host: str = "127.0.0.1", port: int = 8000,

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markupsafe import Markup, escape
 
-from site_builder.content import YAML_LOADER
+from site_builder.content import compose_yaml
 from site_builder.errors import SiteError
 
 if TYPE_CHECKING:
@@ -194,8 +194,7 @@ def _front_matter_values(head: str) -> Iterator[tuple[str, int, int]]:
     # every offset, which count characters in either loader; the values are read from
     # ``head`` itself.
     try:
-        root = yaml.compose(EXPRESSION.sub(lambda m: _blank(m.group(), " "), head),
-                            Loader=YAML_LOADER)
+        root = compose_yaml(EXPRESSION.sub(lambda m: _blank(m.group(), " "), head))
     except yaml.YAMLError:
         return  # the build reports it
     if not isinstance(root, yaml.MappingNode):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ class Job:
     modules: Mapping[str, str]  # chart module -> hash of its code
     staging: Path
     present: Mapping[str, str]  # output path -> hash of the file now in output/
+    workers: int | None = None  # processes that build pages; None: as the work pays for
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,27 @@ class PageBuilder:
 
 
 _builder: PageBuilder | None = None
+ORPHAN_POLL_SECONDS = 0.5  # how often a worker looks whether the build that started it runs
 
 
-def _start(job: Job) -> None:
+def _start(job: Job, parent: int) -> None:
     global _builder
+    watch_parent(parent)
     _builder = PageBuilder(job)
+
+
+def watch_parent(parent: int) -> threading.Thread:
+    """Exit this process as soon as ``parent`` is no longer its parent: a build killed
+    outright (SIGKILL) cannot stop its workers, which would otherwise wait for work for ever.
+    Polls from a daemon thread, which also catches a parent gone before this started."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL_SECONDS)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="site-builder-orphan-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _build_one(source: Source) -> Built:
@@ -129,7 +148,8 @@ def build_pages(sources: list[Source], job: Job, progress: Progress) -> Iterator
     """Each source built, in order: in this process, or on every core when the work is
     large enough to pay for starting workers."""
     work = sum(CHARTED if source.charted else 1 for source in sources)
-    workers = min(os.cpu_count() or 1, work // PER_WORKER)
+    workers = (min(os.cpu_count() or 1, work // PER_WORKER) if job.workers is None
+               else min(job.workers, len(sources)))
     if workers < 2:
         builder = PageBuilder(job)
         yield from (builder(source) for source in progress(sources, len(sources), "Building"))
@@ -138,6 +158,6 @@ def build_pages(sources: list[Source], job: Job, progress: Progress) -> Iterator
     context = multiprocessing.get_context("spawn")
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                             initargs=(job,)) as pool:
+                             initargs=(job, os.getpid())) as pool:
         built = pool.map(_build_one, sources, chunksize=chunk)
         yield from progress(built, len(sources), "Building")

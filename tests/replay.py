@@ -45,6 +45,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (to trip a client's timeout)
     cut_short: bool = False  # promise more bytes than are sent, then hang up
+    drip: float = 0.0  # seconds between bytes of the body: a server sending one at a time
 
     @staticmethod
     def fixture(name: str, status: int = 200, **headers: str) -> Reply:
@@ -127,6 +128,13 @@ class ReplayServer:
                 if reply.status not in (204, 304):
                     self.send_header("Content-Length", str(length))
                 self.end_headers()
+                if reply.drip:
+                    self.wfile.flush()
+                    for byte in range(len(reply.body)):
+                        self.wfile.write(reply.body[byte:byte + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.drip)
+                    return
                 self.wfile.write(reply.body)
                 if reply.cut_short:
                     self.wfile.flush()
@@ -445,17 +453,25 @@ def bea_ita(params: Mapping[str, str], rows: Rows, *, unit_mult: str = "6",
 
 
 def bea_error(params: Mapping[str, str], code: str, description: str, detail: str = "",
-              placement: str = "Results") -> bytes:
+              placement: str = "Results", shape: str = "object",
+              more: Sequence[tuple[str, str]] = ()) -> bytes:
     """A BEA error, sent with HTTP 200: in ``BEAAPI.Results.Error`` (every live capture) or
-    directly in ``BEAAPI.Error``."""
+    directly in ``BEAAPI.Error``; ``shape`` "object" (one error), "list" (a list of error
+    objects, ``more`` after the first) or "wrapped" (a list of ``{"error": ...}``)."""
     error: dict[str, object] = {"APIErrorCode": code, "APIErrorDescription": description}
     if detail:
         error["ErrorDetail"] = {"Description": detail}
+    errors = [error, *({"APIErrorCode": c, "APIErrorDescription": d} for c, d in more)]
+    found: object = error
+    if shape == "list":
+        found = errors
+    elif shape == "wrapped":
+        found = [{"error": e} for e in errors]
     beaapi: dict[str, object] = {"Request": bea_request(params)}
     if placement == "Results":
-        beaapi["Results"] = {"Error": error}
+        beaapi["Results"] = {"Error": found}
     else:
-        beaapi["Error"] = error
+        beaapi["Error"] = found
     return _dumps({"BEAAPI": beaapi}).encode()
 
 

@@ -7,9 +7,11 @@ import gzip
 import json
 import math
 import os
+import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject
 
-from site_builder import worker
+from site_builder import search, worker
 from site_builder.build import build
 from site_builder.cli import main
 from site_builder.errors import BuildFailed
@@ -666,3 +668,96 @@ def test_a_strict_umask_still_gives_a_site_a_web_server_can_read(tiny: TinyProje
              if m != (0o755 if (tiny.output / p).is_dir() else 0o644)}
     assert not wrong
     assert stat.S_IMODE(tiny.output.stat().st_mode) == 0o755
+
+
+# -- (k) a killed build leaves no workers running, and its leftovers go with the next ------------
+
+KILLABLE_BUILD = """\
+import sys
+from pathlib import Path
+from site_builder.build import build
+from site_builder.project import Project
+from site_builder.report import SilentReporter
+root = Path(sys.argv[1])
+build(Project(root, cache_dir=Path(sys.argv[2])), SilentReporter(), root / "output", workers=2)
+"""
+
+
+def children(pid: int) -> dict[int, str]:
+    """The processes whose parent is ``pid``, with their command lines (Linux's /proc)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_line = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue  # gone meanwhile
+        if int(stat_line.rpartition(")")[2].split()[1]) == pid:
+            found[int(entry.name)] = command
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` still runs; a zombie (exited, waiting for whoever adopted it to reap
+    it) does not."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited and been reaped."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_workers_exit_when_the_build_is_killed(tiny: TinyProject, tmp_path: Path) -> None:
+    for n in range(60):
+        tiny.brief(f"deficit-{n}", GOOD.replace("The 2024 deficit", f"The 2024 deficit, {n}"))
+    process = subprocess.Popen([sys.executable, "-c", KILLABLE_BUILD, str(tiny.root),
+                                str(tmp_path / "cache")])
+    try:
+        deadline = time.monotonic() + 15
+        workers: list[int] = []
+        while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
+            workers = [pid for pid, command in children(process.pid).items()
+                       if "spawn_main" in command]
+            time.sleep(0.02)
+        assert len(workers) == 2, "the build started no workers, or finished first"
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 5
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [pid for pid in workers if running(pid)] == []
+    tiny.build()  # the next build clears the killed one's staging folder
+    assert leftovers(tiny) == []
+
+
+def test_a_build_clears_what_killed_builds_left(tiny: TinyProject) -> None:
+    tiny.brief("deficit", GOOD)
+    dead, alive = dead_pid(), os.getpid()
+    beside = {name: tiny.root / name for name in (
+        f".output.new-{dead}-k1ll3d", f".output.old-{dead}-k1ll3d", f".output.new-{alive}-busy",
+        ".output.new-nopid")}
+    scratch = Path(search.scratch_root())
+    indexing = {name: scratch / name for name in (f"{search.SCRATCH}{dead}-k1ll3d",
+                                                  f"{search.SCRATCH}{alive}-busy")}
+    try:
+        for folder in (*beside.values(), *indexing.values()):
+            (folder / "briefs").mkdir(parents=True)
+            (folder / "briefs" / "index.html").write_text("half a page")
+        tiny.build()
+        assert leftovers(tiny) == sorted([f".output.new-{alive}-busy", ".output.new-nopid"])
+        assert sorted(p.name for p in indexing.values() if p.exists()) == [
+            f"{search.SCRATCH}{alive}-busy"]
+    finally:
+        for folder in indexing.values():
+            shutil.rmtree(folder, ignore_errors=True)

@@ -25,6 +25,37 @@ from site_builder.prose import expression_environment
 from site_builder.report import Reporter
 
 CLIENTS = {"fred": fred.fetch, "census": census.fetch, "bea": bea.fetch}
+FETCH_DEADLINE = 600.0  # seconds for a whole fetch; `fetch --deadline` or the variable below
+DEADLINE_VARIABLE = "SITE_BUILDER_FETCH_DEADLINE"
+MAX_MB_VARIABLE = "SITE_BUILDER_FETCH_MAX_MB"
+
+
+def fetch_deadline(env: Mapping[str, str], given: float | None = None) -> float:
+    """Seconds the whole fetch may take: ``given``, else the environment, else 10 minutes."""
+    if given is not None:
+        seconds = given
+    else:
+        text = env.get(DEADLINE_VARIABLE, "").strip()
+        try:
+            seconds = float(text) if text else FETCH_DEADLINE
+        except ValueError:
+            raise SiteError(f"{DEADLINE_VARIABLE}={text!r} is not a number of seconds") \
+                from None
+    if not seconds > 0:
+        raise SiteError(f"the fetch deadline must be a positive number of seconds, not "
+                        f"{seconds:g}")
+    return seconds
+
+
+def _client(project: Project, env: Mapping[str, str]) -> HttpClient:
+    text = env.get(MAX_MB_VARIABLE, "").strip()
+    if not text:
+        return HttpClient(project.cache / "http")
+    try:
+        megabytes = float(text)
+    except ValueError:
+        raise SiteError(f"{MAX_MB_VARIABLE}={text!r} is not a number of megabytes") from None
+    return HttpClient(project.cache / "http", max_bytes=int(megabytes * 1024 * 1024))
 
 
 @dataclass(frozen=True)
@@ -39,12 +70,17 @@ class FetchResult:
 
 def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
           only: tuple[str, ...] = (), http: HttpClient | None = None,
-          now: dt.datetime | None = None, dry_run: bool = False) -> FetchResult:
+          now: dt.datetime | None = None, dry_run: bool = False,
+          allow_missing: bool = False, deadline: float | None = None) -> FetchResult:
     """Fetch every dataset with a ``fetch`` setting (or those in ``only``).
 
     Nothing is written unless every dataset fetched and validated; then the new tables and
     the lockfile replace the old together. ``dry_run`` computes the diff and writes nothing.
+    ``allow_missing`` accepts values the snapshot has that upstream now gives as missing.
+    ``deadline`` (seconds; default :func:`fetch_deadline`) bounds the whole fetch: past it
+    no request starts or goes on, and the fetch fails with the snapshot untouched.
     """
+    seconds = fetch_deadline(env, deadline)
     started = dt.datetime.now(dt.UTC) if now is None else now
     declarations = load_declarations(project.declarations)
     unknown = [n for n in only if n not in declarations]
@@ -57,7 +93,11 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
         raise SiteError("no dataset to fetch", project.declarations,
                         hint="Give a dataset a [NAME.fetch] table; README, 'Data', shows how.")
     snapshot = Snapshot(project.lockfile)
-    client = http or HttpClient(project.cache / "http")
+    client = http or _client(project, env)
+    saved = client.stop_at, client.stop_reason, client.notify
+    client.stop_at = client.monotonic() + seconds
+    client.stop_reason = f"the fetch's deadline of {seconds:g} s passed"
+    client.notify = reporter.warn
     try:
         fetched, errors = _fetch_all(targets, client, env, reporter)
         tables: dict[str, Dataset] = {}
@@ -65,7 +105,7 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
         for item in fetched:
             try:
                 tables[item.name], raws[item.name] = _accept(item, targets[item.name],
-                                                             snapshot, started)
+                                                             snapshot, started, allow_missing)
             except SiteError as exc:
                 errors.append(exc)
         if errors:
@@ -88,6 +128,7 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
         return FetchResult(diff, written, stats.requests, stats.cache_hits, stats.retries,
                            elapsed)
     finally:
+        client.stop_at, client.stop_reason, client.notify = saved
         if http is None:
             client.close()
 
@@ -115,11 +156,12 @@ def _spec(decl: Declaration) -> Fetch:
     return decl.fetch
 
 
-def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.datetime
-            ) -> tuple[Dataset, bytes]:
+def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.datetime,
+            allow_missing: bool = False) -> tuple[Dataset, bytes]:
     """The validated table as the build will load it, and the exact bytes to store."""
     old = snapshot.load(item.name) if item.name in snapshot.metas else None
-    frame = validate(item.name, decl, item.frame, old, item.request)
+    frame = validate(item.name, decl, item.frame, old, item.request,
+                     allow_missing=allow_missing)
     raw = canonical_csv(frame)
     meta = describe(item.name, decl, frame, raw, vintage=item.vintage,
                     retrieved=now.isoformat(timespec="seconds"),

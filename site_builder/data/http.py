@@ -4,7 +4,15 @@ Every request decides first whether it may be served from the cache (with ``If-N
 / ``If-Modified-Since``, so an unchanged upstream costs a 304), then retries only what may
 succeed on a second try: connection errors, timeouts, 429 (honouring ``Retry-After``) and
 5xx. Secrets (API keys) never appear in a cache key, a stored response, a log line or an
-error: :func:`redact` replaces them wherever a URL is shown.
+error: :func:`redact` replaces them wherever a URL is shown, and :func:`scrub` wherever an
+answer echoes them (in any case, percent-encoded once or twice, in the body or a header such
+as a redirect's ``Location``).
+
+Every request is bounded: a total deadline (``deadline``, however slowly the body drips; the
+per-read timeout alone would be reset by each byte), a size limit on the body as sent and as
+decompressed (``max_bytes``), and a cap on the wait a ``Retry-After`` gets
+(``retry_after_cap``, each such wait told through ``notify``). ``stop_at`` bounds a whole
+fetch: no request starts or goes on past it.
 """
 
 from __future__ import annotations
@@ -13,14 +21,17 @@ import email.utils
 import hashlib
 import json
 import random
+import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3
 
 from site_builder.atomic import write_file
 from site_builder.errors import SiteError
@@ -28,6 +39,11 @@ from site_builder.errors import SiteError
 #: Query parameters that carry credentials, for every API we call.
 SECRET_PARAMS = frozenset({"api_key", "key", "UserID", "userid"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Defaults of the limits on one request (README, "Fetching fresh data").
+REQUEST_DEADLINE = 120.0  # seconds for one request, body included, however slowly it drips
+MAX_BODY_BYTES = 50 * 1024 * 1024  # a body, as sent and as decompressed
+RETRY_AFTER_CAP = 30.0  # the longest wait a Retry-After gets; longer asks are cut to this
+CHUNK = 64 * 1024
 Params = Mapping[str, "str | list[str]"]
 
 
@@ -41,12 +57,40 @@ def redact(url: str, params: Params | None = None) -> str:
     return f"{url}?{urlencode(query, doseq=True, safe='*')}" if query else url
 
 
+def _secret_pattern(value: str) -> re.Pattern[bytes]:
+    """Every way ``value`` may come back: each character as itself, percent-encoded
+    (``%2F``) or percent-encoded twice (``%252F``), in any letter case, hex digits included,
+    so a key echoed upper-cased, URL-quoted (partly or wholly) or quoted twice is found."""
+    parts = []
+    for char in value:
+        hexes = "".join(f"%{b:02x}" for b in char.encode())
+        options = [re.escape(char), re.escape(hexes), re.escape(hexes.replace("%", "%25"))]
+        if char == " ":
+            options.append(re.escape("+"))
+        parts.append("(?:" + "|".join(options) + ")")
+    return re.compile("".join(parts).encode(), re.IGNORECASE)
+
+
+def _secret_patterns(params: Params) -> list[re.Pattern[bytes]]:
+    return [_secret_pattern(value) for name, value in params.items()
+            if name in SECRET_PARAMS and isinstance(value, str) and len(value) >= 4]
+
+
 def scrub(body: bytes, params: Params) -> bytes:
-    """``body`` with the value of every secret parameter replaced by ``***``."""
-    for name, value in params.items():
-        if name in SECRET_PARAMS and isinstance(value, str) and len(value) >= 4:
-            body = body.replace(value.encode(), b"***")
+    """``body`` with every secret parameter's value replaced by ``***``, in any letter case
+    and percent-encoded once or twice."""
+    for pattern in _secret_patterns(params):
+        body = pattern.sub(b"***", body)
     return body
+
+
+def scrub_text(text: str, params: Params) -> str:
+    return scrub(text.encode("utf-8", errors="surrogateescape"), params).decode(
+        "utf-8", errors="replace")
+
+
+def _scrub_headers(headers: Mapping[str, str], params: Params) -> dict[str, str]:
+    return {name: scrub_text(value, params) for name, value in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -60,6 +104,15 @@ class Response:
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What came back from upstream: status, headers and the whole (decoded) body."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
 
 
 @dataclass
@@ -87,7 +140,11 @@ class HttpClient:
                  sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random,
                  clock: Callable[[], float] = time.time,
-                 user_agent: str = "site_builder (trade briefs)") -> None:
+                 user_agent: str = "site_builder (trade briefs)",
+                 deadline: float = REQUEST_DEADLINE, max_bytes: int = MAX_BODY_BYTES,
+                 retry_after_cap: float = RETRY_AFTER_CAP,
+                 notify: Callable[[str], None] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.cache_dir = cache_dir
         self.timeout = (connect_timeout, timeout)
         self.retries = retries
@@ -97,8 +154,19 @@ class HttpClient:
         self.sleep = sleep
         self.jitter = jitter
         self.clock = clock
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.retry_after_cap = retry_after_cap
+        self.notify = notify  # told of every long wait (fetch passes the reporter's warn)
+        self.monotonic = monotonic
+        #: A ``monotonic`` time after which no request may start or go on: the whole fetch's
+        #: deadline, set by ``fetch``. None: no overall deadline.
+        self.stop_at: float | None = None
+        self.stop_reason = "the fetch's deadline passed"
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent
+        # Only encodings we decompress ourselves, in bounded steps (see ``_read_body``).
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
         self.stats = Stats()
         self._hosts: dict[str, threading.Semaphore] = {}
         self._hosts_lock = threading.Lock()
@@ -125,23 +193,26 @@ class HttpClient:
                 headers["If-Modified-Since"] = meta["last_modified"]
         with self._slot(url):
             response = self._send(url, params, headers, source, shown)
-        # Some APIs echo the key back (BEA's Request block): scrub it before anyone sees it.
+        # Some APIs echo the key back (BEA's Request block, a redirect's Location): scrub it
+        # from the body and every header before anyone sees them.
         body = scrub(response.content, params)
+        answer_headers = _scrub_headers(response.headers, params)
         if response.status_code == 304 and cached is not None:
             self.stats.add("cache_hits")
             meta, body = cached
             return Response(200, body, meta.get("headers", {}), shown, meta["fetched_at"],
                             from_cache=True)
-        result = Response(response.status_code, body, dict(response.headers), shown,
+        result = Response(response.status_code, body, answer_headers, shown,
                           _iso(self.clock()))
         if 300 <= response.status_code < 400:
-            target = scrub(response.headers.get("Location", "another page").encode(), params)
+            target = answer_headers.get("Location", "another page")
             raise FetchError(f"{source}: {shown} redirected (HTTP {response.status_code}) to "
-                             f"{target.decode(errors='replace')}",
+                             f"{target}",
                              hint="APIs redirect to a web page when the key is missing or "
                                   "refused: check the key variable named in README, 'Data'.")
         if not 200 <= response.status_code < 300:
-            said = (explain(result) if explain else None) or _excerpt(result.text())
+            said = scrub_text((explain(result) if explain else None) or _excerpt(result.text()),
+                              params)
             hint = _hint(response.status_code)
             if "api_key" in said or "API key" in said:
                 hint = _hint(401)
@@ -160,15 +231,26 @@ class HttpClient:
             return self._hosts[host]
 
     def _send(self, url: str, params: Params, headers: Mapping[str, str],
-              source: str, shown: str) -> requests.Response:
+              source: str, shown: str) -> _Answer:
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
+            self._check_stop(source, shown)
             self.stats.add("requests")
             wait = None
+            ends = self.monotonic() + self.deadline
+            if self.stop_at is not None:
+                ends = min(ends, self.stop_at)
             try:
-                response = self.session.get(url, params=dict(params), headers=dict(headers),
-                                            timeout=self.timeout, allow_redirects=False)
-            except requests.Timeout:
+                with self.session.get(url, params=dict(params), headers=dict(headers),
+                                      timeout=self._timeout(ends), allow_redirects=False,
+                                      stream=True) as response:
+                    if response.status_code not in RETRY_STATUSES or last:
+                        body = self._read_body(response, ends, source, shown)
+                        return _Answer(response.status_code, dict(response.headers), body)
+                    retry_after = response.headers.get("Retry-After")
+            except (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
+                if self.monotonic() >= ends:
+                    raise self._late(source, shown, ends) from None
                 if last:
                     raise FetchError(f"{source}: {shown} timed out, {attempt + 1} tries",
                                      hint="The service is slow or down; try again later.") \
@@ -179,23 +261,96 @@ class HttpClient:
                                      f"({type(exc).__name__})",
                                      hint="Check the network, or the base URL setting.") \
                         from None
-            except requests.RequestException as exc:  # e.g. a body cut short mid-transfer
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError,
+                    zlib.error) as exc:  # e.g. a body cut short mid-transfer
                 if last:
                     raise FetchError(f"{source}: {shown} failed: {type(exc).__name__}",
                                      hint="The response was broken; try again later.") \
                         from None
             else:
-                if response.status_code not in RETRY_STATUSES or last:
-                    return response
-                wait = _retry_after(response.headers.get("Retry-After"), self.clock())
-                if wait is not None and wait > self.max_backoff:
-                    raise FetchError(f"{source}: {shown} is rate-limited for {wait:.0f} s",
+                asked = _retry_after(retry_after, self.clock())
+                if asked is not None and asked > self.max_backoff:
+                    raise FetchError(f"{source}: {shown} is rate-limited for {asked:.0f} s",
                                      hint="Run fetch again after that time.")
+                if asked is not None:
+                    wait = min(asked, self.retry_after_cap)
+                    if self.notify is not None and asked >= 1:
+                        self.notify(f"waiting {wait:.0f} s: {source} asked to retry after "
+                                    f"{asked:.0f} s")
             self.stats.add("retries")
             if wait is None:  # exponential backoff with jitter: 0.5x to 1.5x of the step
                 wait = min(self.max_backoff, self.backoff * 2 ** attempt) * (0.5 + self.jitter())
+            if self.stop_at is not None and self.monotonic() + wait > self.stop_at:
+                raise FetchError(f"{source}: {shown} would retry after {wait:.0f} s, past "
+                                 f"the fetch's deadline", hint=self.stop_reason)
             self.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _timeout(self, ends: float) -> tuple[float, float]:
+        """The connect and per-read timeouts, neither beyond the request's deadline."""
+        left = max(0.05, ends - self.monotonic())
+        return min(self.timeout[0], left), min(self.timeout[1], left)
+
+    def _check_stop(self, source: str, shown: str) -> None:
+        if self.stop_at is not None and self.monotonic() >= self.stop_at:
+            raise FetchError(f"{source}: {shown} not sent: {self.stop_reason}",
+                             hint="Nothing was written; raise the deadline or try later.")
+
+    def _late(self, source: str, shown: str, ends: float) -> FetchError:
+        if self.stop_at is not None and ends >= self.stop_at:
+            return FetchError(f"{source}: {shown} stopped: {self.stop_reason}",
+                              hint="Nothing was written; raise the deadline or try later.")
+        return FetchError(f"{source}: {shown} took longer than {self.deadline:g} s",
+                          hint="The service is sending its answer too slowly; try again "
+                               "later.")
+
+    def _read_body(self, response: requests.Response, ends: float, source: str,
+                   shown: str) -> bytes:
+        """The whole body, decompressed, within the deadline and the size limit.
+
+        Reads what has arrived (``read1``), so a server sending a byte at a time is stopped
+        at the deadline, not when the body is complete; decompresses step by step with an
+        output limit, so a small compressed bomb never expands beyond ``max_bytes``.
+        """
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise self._too_big(source, shown)
+        decoder = _Inflater(response.headers.get("Content-Encoding", ""), source, shown).feed
+        parts: list[bytes] = []
+        size = 0
+        for chunk in self._raw_chunks(response, ends, source, shown):
+            for piece in decoder(chunk):
+                size += len(piece)
+                if size > self.max_bytes:
+                    raise self._too_big(source, shown)
+                parts.append(piece)
+        for piece in decoder(None):
+            size += len(piece)
+            if size > self.max_bytes:
+                raise self._too_big(source, shown)
+            parts.append(piece)
+        return b"".join(parts)
+
+    def _raw_chunks(self, response: requests.Response, ends: float, source: str,
+                    shown: str) -> Iterator[bytes]:
+        raw = response.raw
+        received = 0
+        while True:
+            if self.monotonic() >= ends:
+                raise self._late(source, shown, ends)
+            chunk = raw.read1(CHUNK, decode_content=False)
+            if not chunk:
+                return
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise self._too_big(source, shown)
+            yield chunk
+
+    def _too_big(self, source: str, shown: str) -> FetchError:
+        return FetchError(f"{source}: {shown} sent a body larger than "
+                          f"{self.max_bytes / 1024 / 1024:g} MB (as sent or decompressed)",
+                          hint="Narrow the request (start, filters), or raise the limit: "
+                               "SITE_BUILDER_FETCH_MAX_MB.")
 
     # -- cache -----------------------------------------------------------------------------
     def _key(self, url: str, params: Params) -> str:
@@ -219,12 +374,62 @@ class HttpClient:
         if self.cache_dir is None or not (etag or modified):
             return
         base = self.cache_dir / self._key(url, params)
-        keep = {k: v for k, v in response.headers.items()
+        keep = {k: v for k, v in response.headers.items()  # already scrubbed
                 if k.lower() in ("content-type", "etag", "last-modified")}
         meta = {"request": response.request, "etag": etag, "last_modified": modified,
                 "fetched_at": response.fetched_at, "headers": keep}
         write_file(base.with_suffix(".body"), response.body)
         write_file(base.with_suffix(".json"), json.dumps(meta, indent=1).encode())
+
+
+class _Inflater:
+    """A step-wise decompressor for one ``Content-Encoding``: ``feed`` a chunk (None at the
+    end) and it yields the output in pieces of at most ``CHUNK`` bytes, so no step holds
+    more than that much of a body that expands a thousandfold."""
+
+    def __init__(self, encoding: str, source: str, shown: str) -> None:
+        self.name = encoding.strip().lower()
+        if self.name not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise FetchError(f"{source}: {shown} came in an encoding we do not read: "
+                             f"{encoding}")
+        # gzip: header auto-detected (32); deflate: the zlib wrapper, as HTTP says.
+        bits = zlib.MAX_WBITS if self.name == "deflate" else zlib.MAX_WBITS | 32
+        self.inflate = zlib.decompressobj(bits)
+        self.started = False
+
+    def feed(self, chunk: bytes | None) -> Iterator[bytes]:
+        if self.name in ("", "identity"):
+            if chunk:
+                yield chunk
+            return
+        data = chunk or b""
+        if self.inflate.eof and data:  # a new member begins in this chunk
+            self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        while True:
+            try:
+                out = self.inflate.decompress(data, CHUNK)
+            except zlib.error:
+                if self.name != "deflate" or self.started:
+                    raise
+                # Some servers send raw deflate, without the zlib wrapper.
+                self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                out = self.inflate.decompress(data, CHUNK)
+            self.started = True
+            if out:
+                yield out
+            data = self.inflate.unconsumed_tail
+            if self.inflate.eof:
+                # The rest of the input (zlib also leaves a copy in unconsumed_tail).
+                data = self.inflate.unused_data
+                if data:  # gzip allows several members, one after another: read them all
+                    self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)
+                    continue
+            if not data and (chunk is not None or not out):
+                break
+        if chunk is None:
+            rest = self.inflate.flush()
+            if rest:
+                yield rest
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

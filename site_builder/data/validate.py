@@ -16,8 +16,12 @@ MISSING = {"", "."}
 
 
 def validate(name: str, decl: Declaration, frame: pd.DataFrame, old: Dataset | None,
-             request: str) -> pd.DataFrame:
-    """Return the table sorted by key, or raise :class:`FetchError` naming the problem."""
+             request: str, *, allow_missing: bool = False) -> pd.DataFrame:
+    """Return the table sorted by key, or raise :class:`FetchError` naming the problem.
+
+    Values the snapshot has that the answer gives as missing are refused unless
+    ``allow_missing`` (``fetch --allow-missing``): the build would fail on them.
+    """
 
     def reject(problem: str, hint: str = "") -> FetchError:
         return FetchError(f"dataset {name!r} from {request}: {problem}",
@@ -49,6 +53,8 @@ def validate(name: str, decl: Declaration, frame: pd.DataFrame, old: Dataset | N
     _complete(frame, decl, reject)
     if old is not None:
         _keeps_history(frame, old, key, reject)
+        if not allow_missing:
+            _keeps_values(frame, old, key, decl, reject)
         _same_units(frame, old, key, reject)
     return frame
 
@@ -64,6 +70,35 @@ def _keeps_history(frame: pd.DataFrame, old: Dataset, key: list[str], reject: Re
         raise reject(f"the answer lacks {len(lost)} rows the snapshot has "
                      f"({periods[0]} to {periods[-1]})",
                      "A partial answer is not accepted; check `start` in the fetch settings.")
+
+
+def _keeps_values(frame: pd.DataFrame, old: Dataset, key: list[str], decl: Declaration,
+                  reject: Reject) -> None:
+    """A value the snapshot has may be revised, not withdrawn: one the answer gives as
+    missing (FRED's ``.``, BEA's ``(D)``) is refused, naming each series and its periods."""
+    had = old.frame[pd.to_numeric(old.frame["value"], errors="coerce").notna()]
+    had = had[key].astype(str)
+    now_missing = frame[frame["value"].str.strip().isin(MISSING)][key]
+    lost = now_missing.merge(had, on=key)
+    if lost.empty:
+        return
+    dims = list(decl.dimensions)
+    groups = lost.groupby(dims, sort=True) if dims else [((), lost)]
+    parts = []
+    for labels, group in groups:
+        values = labels if isinstance(labels, tuple) else (labels,)
+        series = ", ".join(f"{d}={v}" for d, v in zip(dims, values, strict=True))
+        periods = sorted(group["period"])
+        shown = ", ".join(periods[:6]) + (f" and {len(periods) - 6} more"
+                                          if len(periods) > 6 else "")
+        if not series:
+            ids = [item.id for item in decl.fetch.series] if decl.fetch else []
+            series = "series " + ", ".join(ids) if ids else "the series"
+        parts.append(f"{series}: {shown}")
+    raise reject(f"{len(lost)} values the snapshot has are now missing ("
+                 + "; ".join(parts) + ")",
+                 "Upstream withdrew or suppressed them, and the build would fail on them. "
+                 "The snapshot was left as it was; run `fetch --allow-missing` to accept.")
 
 
 def _complete(frame: pd.DataFrame, decl: Declaration, reject: Reject) -> None:

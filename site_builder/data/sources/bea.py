@@ -1,7 +1,9 @@
 """The BEA API: ``GetData`` for international transactions (ITA) and services (IntlServTrade).
 
 BEA reports most errors inside an HTTP 200 answer, as ``BEAAPI.Error`` or
-``BEAAPI.Results.Error``; values are text with thousands separators, scaled by ``UNIT_MULT``.
+``BEAAPI.Results.Error`` (an object or a list); values are text with thousands separators,
+scaled by ``UNIT_MULT``, or a marker read as missing (:data:`MISSING_MARKERS`). Bodies may be
+ISO-8859-1.
 """
 
 from __future__ import annotations
@@ -52,17 +54,65 @@ def fetch(name: str, decl: Declaration, http: HttpClient, env: Mapping[str, str]
                    " ; ".join(shown), vintage)
 
 
-def _error(beaapi: dict[str, Any]) -> dict[str, Any] | None:
+#: BEA's markers for a cell without a number, all read as missing (``.``): ``(D)``
+#: suppressed to avoid disclosing a company's data, ``(*)`` a value between -$500,000 and
+#: +$500,000 (not zero, so not written as 0), ``n.a.``/``(NA)`` not available, ``...`` and
+#: ``""`` nothing published. None stops the fetch; the missing check of ``fetch`` still
+#: refuses one that replaces a value the snapshot has (unless ``--allow-missing``).
+MISSING_MARKERS = frozenset({"", "(D)", "(*)", "n.a.", "(NA)", "NA", "...", "(X)", "(S)"})
+KEY_ERRORS = frozenset({"1", "3", "4"})  # unknown, non-existent or inactive UserID
+
+
+def _results(beaapi: dict[str, Any]) -> dict[str, Any] | None:
+    """``BEAAPI.Results``; a one-element list (some datasets) is unwrapped."""
     results = beaapi.get("Results")
-    nested = results.get("Error") if isinstance(results, dict) else None
-    found = beaapi.get("Error") or nested
-    return found if isinstance(found, dict) else None
+    if isinstance(results, list) and results and isinstance(results[0], dict):
+        results = results[0]
+    return results if isinstance(results, dict) else None
+
+
+def _errors(beaapi: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every error in ``BEAAPI.Error`` or ``BEAAPI.Results.Error``: each an object, or a
+    list of objects (bare, or wrapped as ``{"error": {...}}``)."""
+    results = _results(beaapi)
+    found: list[Any] = []
+    for place in (beaapi.get("Error"), results.get("Error") if results else None):
+        if place is None:
+            continue
+        found.extend(place if isinstance(place, list) else [place])
+    errors = []
+    for item in found:
+        if isinstance(item, dict) and set(item) <= {"error", "Error"} and item:
+            item = next(iter(item.values()))
+        if isinstance(item, dict):
+            errors.append(item)
+        elif item:
+            errors.append({"APIErrorDescription": str(item)})
+    return errors
+
+
+def _describe(error: dict[str, Any]) -> str:
+    code = str(error.get("APIErrorCode", "?")).strip()
+    text = " ".join(str(error.get("APIErrorDescription") or "no description").split())
+    detail = error.get("ErrorDetail")
+    detail = detail.get("Description", "") if isinstance(detail, dict) else ""
+    return f"error {code}: {text}" + (f" ({detail})" if detail else "")
+
+
+def _decode(response: Response) -> Any:
+    """The JSON document: UTF-8, or ISO-8859-1 when the bytes are not UTF-8 (as BEA's own
+    client reads them)."""
+    try:
+        text = response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = response.body.decode("iso-8859-1")
+    return json.loads(text)
 
 
 def parse(response: Response, columns: Mapping[str, str], scale: float) -> pd.DataFrame:
     """Tidy rows of one ``GetData`` answer, values converted to the dataset's units."""
     try:
-        doc = json.loads(response.body)
+        doc = _decode(response)
     except ValueError:
         kind = "an HTML page" if response.text().lstrip().startswith("<") else \
             "malformed or truncated JSON"
@@ -71,17 +121,18 @@ def parse(response: Response, columns: Mapping[str, str], scale: float) -> pd.Da
     beaapi = doc.get("BEAAPI") if isinstance(doc, dict) else None
     if not isinstance(beaapi, dict):
         raise FetchError(f"BEA: {response.request}: the answer has no BEAAPI object")
-    error = _error(beaapi)
-    if error is not None:
-        code = error.get("APIErrorCode", "?")
-        text = error.get("APIErrorDescription", "no description")
-        detail = error.get("ErrorDetail", {}).get("Description", "") \
-            if isinstance(error.get("ErrorDetail"), dict) else ""
-        raise FetchError(f"BEA: {response.request}: error {code}: {text}"
-                         + (f" ({detail})" if detail else ""),
-                         hint="Check the key and the dataset's parameters in datasets.toml.")
-    results = beaapi.get("Results")
-    data = results.get("Data") if isinstance(results, dict) else None
+    errors = _errors(beaapi)
+    if errors:
+        codes = {str(e.get("APIErrorCode", "")).strip() for e in errors}
+        hint = (f"Check the key: BEA refused {KEY} (get one at {KEY_URL})."
+                if codes & KEY_ERRORS else
+                "Check the key and the dataset's parameters in datasets.toml.")
+        raise FetchError(f"BEA: {response.request}: " + "; ".join(map(_describe, errors)),
+                         hint=hint)
+    results = _results(beaapi)
+    data = results.get("Data") if results is not None else None
+    if data is None:
+        data = beaapi.get("Data")  # IIP puts Data outside Results
     if isinstance(data, dict):  # a single row may come as an object, not a list
         data = [data]
     if not isinstance(data, list) or not data:
@@ -93,7 +144,7 @@ def parse(response: Response, columns: Mapping[str, str], scale: float) -> pd.Da
         mult = str(item.get("UNIT_MULT", "0"))
         if not mult.lstrip("-").isdigit():
             raise FetchError(f"BEA: {response.request}: unreadable UNIT_MULT {mult!r}")
-        if raw in ("", "(D)", "(NA)", "..."):
+        if raw in MISSING_MARKERS:
             value = "."
         else:
             try:

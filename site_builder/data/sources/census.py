@@ -1,7 +1,8 @@
 """The US Census Bureau's international trade API (``timeseries/intltrade``).
 
 A response is a JSON array of rows whose first row names the columns; every cell is text.
-No data for a query is an empty ``204``; a bad query a plain-text ``400``.
+No data for a query is an empty ``204``; a bad query a plain-text ``400``; an invalid key an
+HTML page with HTTP ``200`` (a missing one a ``302`` to one).
 """
 
 from __future__ import annotations
@@ -57,12 +58,16 @@ def parse(response: Response, value: str, columns: Mapping[str, str]) -> pd.Data
     if response.status == 204 or not response.body.strip():
         raise FetchError(f"Census: {response.request} returned no data (HTTP "
                          f"{response.status})", hint="Check the time range and the filters.")
+    if response.text().lstrip().startswith("<"):
+        # An invalid key is answered with HTTP 200 and an HTML page ("Invalid Key").
+        raise FetchError(f"Census: {response.request} returned an HTML page instead of data "
+                         f"(HTTP {response.status}): {KEY} was refused",
+                         hint=f"Check the key in {KEY}, or get one at {KEY_URL}; trying "
+                              "again will not help.")
     try:
         doc = json.loads(response.body)
     except ValueError:
-        kind = "an HTML page" if response.text().lstrip().startswith("<") else \
-            "malformed or truncated JSON"
-        raise FetchError(f"Census: {response.request} returned {kind}",
+        raise FetchError(f"Census: {response.request} returned malformed or truncated JSON",
                          hint="Try again; if it persists, check the query.") from None
     if not isinstance(doc, list) or len(doc) < 2 or not isinstance(doc[0], list):
         raise FetchError(f"Census: {response.request}: expected a header row and data rows")

@@ -2,7 +2,8 @@
 
 Formats: see docs/data-apis.md. Observations carry ``date`` (``YYYY-MM-DD``) and ``value``
 as text, ``"."`` for a missing value; the CSV has a header ``observation_date,ID`` (older
-files: ``DATE,ID``).
+files: ``DATE,ID``). FRED lists a period before it has a value (``.``): trailing ones are
+dropped, so they never become the newest period.
 """
 
 from __future__ import annotations
@@ -53,13 +54,23 @@ def fetch(name: str, decl: Declaration, http: HttpClient, env: Mapping[str, str]
             response = http.get(f"{root or CSV_ROOT}/graph/fredgraph.csv", params, "FRED")
             rows = parse_csv(response, item.id)
         shown.append(response.request)
-        frames.append(_tidy(rows, item, decl))
+        frames.append(_tidy(listed_only_trimmed(rows), item, decl))
     frame = pd.concat(frames, ignore_index=True)
     if spec.vintage is not None:
         vintage = f"FRED (ALFRED), as it stood on {spec.vintage.isoformat()}"
     else:
         vintage = f"FRED, as retrieved {response.fetched_at[:10]}"
     return Fetched(name, frame, " ; ".join(shown), vintage)
+
+
+def listed_only_trimmed(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``rows`` without the trailing periods FRED lists but has not valued yet (``.``): such
+    a period must not become the series' newest. A ``.`` before the last value is kept, as
+    a missing value."""
+    end = len(rows)
+    while end and rows[end - 1][1].strip() in ("", "."):
+        end -= 1
+    return rows[:end] or rows  # all missing: left for validation to refuse
 
 
 def _tidy(rows: list[tuple[str, str]], item: FredSeries, decl: Declaration) -> pd.DataFrame:
