@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -88,26 +91,67 @@ def staging_dir(target: Path) -> Path:
 
 
 def swap_dir(staged: Path, target: Path) -> None:
-    """Put ``staged`` in place of ``target``; the old folder is removed only afterwards."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{target.name}.old-"),
-                                    dir=target.parent))
-        old.rmdir()
-        target.rename(old)
+    """Put ``staged`` in place of ``target`` in one step: a reader, or a run killed at any
+    instant, finds the old folder or the new one, never neither and never a mix. The old
+    folder is removed afterwards.
+
+    On Linux the two folders are exchanged by one ``renameat2`` call. Elsewhere ``target``
+    is first renamed aside as ``.NAME.old-PID-…``; should the process die before the new
+    folder takes its place, :func:`remove_stale_stages` puts the old one back."""
+    if not target.exists():
+        staged.rename(target)
+        return
+    if _exchange(staged, target):
+        shutil.rmtree(staged, ignore_errors=True)  # now the old folder
+        return
+    old = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{target.name}.old-"), dir=target.parent))
+    old.rmdir()
+    target.rename(old)
     try:
         staged.rename(target)
     except BaseException:
-        if old is not None:
-            old.rename(target)
+        old.rename(target)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically (Linux 3.15+, glibc 2.28+); False where the system or the
+    file system cannot."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second),
+                 _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # no C library to load (Windows)
+        return None
 
 
 def remove_stale_stages(target: Path) -> list[Path]:
-    """Remove the staging folders (``.NAME.new-PID-…``, ``.NAME.old-PID-…``) beside
-    ``target`` that killed runs left: those whose process no longer runs."""
+    """Clear what killed runs left beside ``target``: put back a folder set aside by a swap
+    that did not finish (when ``target`` is missing), then remove the staging folders
+    (``.NAME.new-PID-…``, ``.NAME.old-PID-…``) whose process no longer runs."""
+    if not target.exists():
+        for aside in sorted(target.parent.glob(f".{target.name}.old-*")):
+            pid = aside.name[len(target.name) + 6:].partition("-")[0]
+            if pid.isdigit() and not pid_alive(int(pid)) and aside.is_dir():
+                aside.rename(target)
+                break
     return (remove_stale(target.parent, f".{target.name}.new-")
             + remove_stale(target.parent, f".{target.name}.old-"))
 

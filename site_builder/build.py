@@ -19,9 +19,9 @@ from site_builder.incremental import BuildCache, PageRecord, digest
 from site_builder.plan import Plan, plan_build
 from site_builder.project import Project
 from site_builder.report import Reporter
-from site_builder.search import index_site, is_whole, remove_stale_scratch
+from site_builder.search import SEARCH, index_site, is_whole, remove_stale_scratch
 from site_builder.site import Entry, Site, newest_first, page_file
-from site_builder.write import Stage, discard, open_stage, publish_changes, publish_new
+from site_builder.write import Stage, changes, complete, discard, open_stage, publish_new
 
 if TYPE_CHECKING:
     from site_builder.worker import Built
@@ -128,26 +128,30 @@ def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, Page
 def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
              searchable: Mapping[str, str], output: Path, search: bool, reporter: Reporter
              ) -> list[str]:
-    """Put what is staged in place and bring the search index up to date (or mark it stale,
-    without ``search``). Returns the files written or removed (all of them, from scratch)."""
-    if not cache.output:  # from scratch: the staging folder becomes the site, index and all
-        assert stage is not None
-        if search:
+    """Put the new site in place of ``output`` in one step, its search index brought up to
+    date first (or marked stale, without ``search``). Returns the files written or removed
+    (all of them, from scratch)."""
+    stale = (not cache.output or cache.search_stale
+             or not is_whole(output, searchable))
+    if stage is None and not (stale and search):
+        cache.search_stale = stale
+        return []
+    if stage is None:
+        stage = open_stage(output, wanted)  # the pages stand; only the index is behind
+    changed = changes(stage, wanted)
+    stale = stale or any(path.endswith(".html") for path in changed)
+    try:
+        if cache.output:
+            with reporter.stage("write"):
+                complete(stage, wanted, output, SEARCH)
+        if stale and search:
             with reporter.stage("search"):
                 index_site(stage.folder, searchable)
-        with reporter.stage("write"):
-            publish_new(stage, output)
-        cache.search_stale = not search
-        return list(wanted)
-    changed: list[str] = []
-    if stage is not None:
-        with reporter.stage("write"):
-            changed = publish_changes(stage, wanted, output)
-    stale = (cache.search_stale or any(p.endswith(".html") for p in changed)
-             or not is_whole(output, searchable))
-    if stale and search:
-        with reporter.stage("search"):
-            index_site(output, searchable)
+    except BaseException:
+        discard(stage)
+        raise
+    with reporter.stage("write"):
+        publish_new(stage, output)
     cache.search_stale = stale and not search
     return changed
 

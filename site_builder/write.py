@@ -1,8 +1,10 @@
-"""Write the site: every new or changed file goes to a staging folder beside ``output/``
-first, and into ``output/`` only once the whole build has succeeded."""
+"""Write the site: every new or changed file goes to a staging folder beside ``output/``;
+once the whole build has succeeded, the unchanged files are linked in beside them and the
+staging folder takes the place of ``output/`` in one step."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,29 +57,41 @@ def publish_new(stage: Stage, output: Path) -> None:
         raise
 
 
-def publish_changes(stage: Stage, wanted: Mapping[str, str], output: Path) -> list[str]:
-    """Bring ``output`` to ``wanted`` (path -> hash) from what is staged, file by file, each
-    replaced atomically. Returns the paths written or removed."""
+def changes(stage: Stage, wanted: Mapping[str, str]) -> list[str]:
+    """The files of ``wanted`` (path -> hash) that differ from ``output/`` or are new, then
+    those ``output/`` holds that are no longer wanted."""
+    return ([path for path, checksum in sorted(wanted.items())
+             if stage.present.get(path) != checksum]
+            + sorted(path for path in stage.present if path not in wanted))
+
+
+def complete(stage: Stage, wanted: Mapping[str, str], output: Path, keep: str) -> None:
+    """Make the staging folder the whole new site: link in, from ``output``, every wanted
+    file that did not change, and the folder ``keep`` (the search index) as it stands.
+    Links cost no copy, and the files they share are never written in place."""
+    folders: set[Path] = set()
+    for folder, _, names in os.walk(output):
+        relative = os.path.relpath(folder, output).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        kept = prefix == keep + "/" or prefix.startswith(keep + "/")
+        for name in names:
+            path = prefix + name
+            if not kept and (path not in wanted or stage.present.get(path) != wanted[path]):
+                continue
+            target = stage.folder / path
+            if target.parent not in folders:
+                make_folders(target.parent, stage.folder, folders)
+            _link(Path(folder, name), target)
+    missing = [path for path in wanted if not (stage.folder / path).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} files of the site were neither built nor "
+                                f"found in {output}, e.g. {missing[0]}")
+
+
+def _link(source: Path, target: Path) -> None:
+    if target.exists():  # rebuilt, or written by the search index
+        return
     try:
-        changed = [path for path, checksum in wanted.items()
-                   if stage.present.get(path) != checksum]
-        removed = [path for path in stage.present if path not in wanted]
-        for path in sorted(changed):
-            target = output / path
-            if not target.parent.is_dir():
-                make_folders(target.parent, output)
-            (stage.folder / path).replace(target)
-        for path in removed:
-            (output / path).unlink(missing_ok=True)
-        _prune_empty(output, removed)
-    finally:
-        discard(stage)
-    return changed + removed
-
-
-def _prune_empty(output: Path, removed: list[str]) -> None:
-    for path in sorted({str(Path(p).parent) for p in removed}, key=len, reverse=True):
-        folder = output / path
-        while folder != output and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)

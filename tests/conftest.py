@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,6 +17,13 @@ from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def table_path(name: str, data: Path = REPO / "content" / "data") -> Path:
+    """The file holding dataset ``name`` in the snapshot below ``data``, as its lockfile
+    names it."""
+    lock = json.loads((data / "snapshot.lock.json").read_text("utf-8"))
+    return data / "snapshot" / lock["datasets"][name]["file"]
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,6 @@ import pandas as pd
 
 FIXTURES = Path(__file__).parent / "fixtures" / "api"
 REPO = Path(__file__).resolve().parents[1]
-SNAPSHOT = REPO / "content" / "data" / "snapshot"
 
 #: (period, value) pairs: period ``YYYY-MM`` (or ``YYYY``), value as text, None if missing.
 Rows = Sequence[tuple[str, "str | None"]]
@@ -189,7 +188,9 @@ def replay_server() -> Iterator[ReplayServer]:
 
 def snapshot_table(name: str) -> pd.DataFrame:
     """A committed snapshot table, every cell as the text stored."""
-    raw = gzip.decompress((SNAPSHOT / f"{name}.csv.gz").read_bytes())
+    lock = json.loads((REPO / "content" / "data" / "snapshot.lock.json").read_text("utf-8"))
+    raw = gzip.decompress((REPO / "content" / "data" / "snapshot" /
+                           lock["datasets"][name]["file"]).read_bytes())
     return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, table_path
 
 from site_builder import search, worker
 from site_builder.build import build
@@ -40,7 +40,7 @@ MINUS = "\u2212"
 
 def table(name: str) -> pd.DataFrame:
     """A snapshot table read with pandas alone, values in dollars."""
-    frame = pd.read_csv(SNAPSHOT / f"{name}.csv.gz", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(table_path(name), dtype=str, keep_default_na=False)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None))
     frame["value"] = frame["value"] * DOLLARS_PER_UNIT[LOCK["datasets"][name]["units"]]
     return frame
@@ -449,7 +449,7 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
         built_tiny: tuple[TinyProject, dict], folder_bytes: FolderBytes,
         corrupt: Callable[[bytes], bytes], complaint: str) -> None:
     tiny, before = built_tiny
-    table_file = tiny.root / "content" / "data" / "snapshot" / "trade_balance.csv.gz"
+    table_file = table_path("trade_balance", tiny.root / "content" / "data")
     table_file.write_bytes(corrupt(table_file.read_bytes()))
     with pytest.raises(BuildFailed) as info:
         tiny.build()
@@ -462,7 +462,7 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
         assert "trade_balance" in error.message
         assert error.hint
         # The reader must learn which file on disk to restore.
-        assert "trade_balance.csv.gz" in str(error)
+        assert table_file.name in str(error)
 
 
 # -- (e2) many pages are built on every core, with the same result ----------------------------

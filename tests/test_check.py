@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import REPO, TinyProject
+from conftest import TinyProject, table_path
 
 from site_builder.check import HttpGet, Problem, check, check_site, http_status
 from site_builder.project import Project
@@ -34,7 +34,7 @@ BASE_URL = "https://trade-desk-briefs.netlify.app/"
 
 def _annual_balance(year: int) -> float:
     """The 2023 or 2024 trade balance, read from the snapshot with pandas alone."""
-    raw = (REPO / "content" / "data" / "snapshot" / "trade_balance.csv.gz").read_bytes()
+    raw = table_path("trade_balance").read_bytes()
     frame = pd.read_csv(io.BytesIO(gzip.decompress(raw)), dtype={"period": str})
     return float(frame[frame["period"].str.startswith(f"{year}-")]["value"].sum())
 

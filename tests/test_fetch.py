@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from conftest import TinyProject
+from conftest import TinyProject, table_path
 from replay import (
     CSV,
     JSON,
@@ -45,6 +45,7 @@ from site_builder.data.declarations import load_declarations
 from site_builder.data.diff import PageChange
 from site_builder.data.fetch import FetchResult, fetch
 from site_builder.data.http import HttpClient
+from site_builder.data.store import table_file
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
 
@@ -140,9 +141,11 @@ def put_table(project: TinyProject, name: str, rows: Rows, *, retrieved: str,
     """Replace one table of the project's committed snapshot, lock entry included."""
     raw = ("period,value\n" + "".join(f"{p},{v or ''}\n" for p, v in rows)).encode()
     data = project.root / "content" / "data"
-    (data / "snapshot" / f"{name}.csv.gz").write_bytes(gzip.compress(raw, mtime=0))
     lock = json.loads((data / "snapshot.lock.json").read_text("utf-8"))
-    lock["datasets"][name].update(rows=len(rows), first=rows[0][0], last=rows[-1][0],
+    (data / "snapshot" / lock["datasets"][name]["file"]).unlink()
+    (data / "snapshot" / table_file(name, raw)).write_bytes(gzip.compress(raw, mtime=0))
+    lock["datasets"][name].update(file=table_file(name, raw), rows=len(rows),
+                                  first=rows[0][0], last=rows[-1][0],
                                   sha256=hashlib.sha256(raw).hexdigest(),
                                   retrieved=retrieved, vintage=vintage)
     (data / "snapshot.lock.json").write_text(json.dumps(lock, indent=2, ensure_ascii=False)
@@ -156,10 +159,10 @@ def july(live: TinyProject) -> TinyProject:
               vintage="FRED, copy of 2026-07-12")
     # As of July, the dated copies of August 2026 did not exist yet: the July copy is current.
     lock_path = live.root / "content" / "data" / "snapshot.lock.json"
+    table_path("trade_balance_snapshots", lock_path.parent).unlink()
     doc = json.loads(lock_path.read_text("utf-8"))
     doc["datasets"].pop("trade_balance_snapshots")
     lock_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    (lock_path.parent / "snapshot" / "trade_balance_snapshots.csv.gz").unlink()
     live.brief("balance", BRIEF)
     return live
 
@@ -174,8 +177,7 @@ def lock(project: TinyProject) -> dict[str, dict]:
 
 
 def table_bytes(project: TinyProject, name: str) -> bytes:
-    path = project.root / "content" / "data" / "snapshot" / f"{name}.csv.gz"
-    return gzip.decompress(path.read_bytes())
+    return gzip.decompress(table_path(name, project.root / "content" / "data").read_bytes())
 
 
 def data_folder(project: TinyProject) -> Path:
@@ -230,7 +232,7 @@ def test_the_lock_entry_describes_the_table_written(july: TinyProject, server: R
                                                      folder_bytes: FolderBytes) -> None:
     before = lock(july)
     others = {k: v for k, v in folder_bytes(data_folder(july)).items()
-              if "trade_balance.csv.gz" not in k and "lock" not in k}
+              if "/trade_balance-" not in k and "lock" not in k}
     FredUpstream(august()).install(server)
 
     run(july, server, client(july, sleeps))
@@ -244,7 +246,7 @@ def test_the_lock_entry_describes_the_table_written(july: TinyProject, server: R
     assert entry["request"].startswith(
         f"{server.url}/fred/series/observations?series_id=BOPGSTB&api_key=")
     assert FRED_KEY not in entry["request"]
-    kept = ("rows", "last", "sha256", "retrieved", "vintage", "provenance", "request")
+    kept = ("rows", "last", "sha256", "file", "retrieved", "vintage", "provenance", "request")
     assert {k: v for k, v in entry.items() if k not in kept} == \
         {k: v for k, v in before["trade_balance"].items() if k not in kept}
     # The table holds upstream's values, and the checksum is the table's.
@@ -255,11 +257,14 @@ def test_the_lock_entry_describes_the_table_written(july: TinyProject, server: R
                                                       for p, v in august()["BOPGSTB"]]
     assert entry["sha256"] != before["trade_balance"]["sha256"]
     assert entry["sha256"] == hashlib.sha256(raw).hexdigest()
+    # The table's file is named after its checksum; the old one is gone.
+    assert entry["file"] == f"trade_balance-{entry['sha256'][:12]}.csv.gz"
+    assert not (data_folder(july) / "snapshot" / before["trade_balance"]["file"]).exists()
     # Everything else in the snapshot is as it was.
     assert {k: v for k, v in lock(july).items() if k != "trade_balance"} == \
         {k: v for k, v in before.items() if k != "trade_balance"}
     assert {k: v for k, v in folder_bytes(data_folder(july)).items()
-            if "trade_balance.csv.gz" not in k and "lock" not in k} == others
+            if "/trade_balance-" not in k and "lock" not in k} == others
     assert [p.name for p in data_folder(july).rglob(".*")] == []  # no staging left behind
 
 

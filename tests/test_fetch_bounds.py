@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import TinyProject
+from conftest import TinyProject, table_path
 from replay import (
     BEA_BAD_KEY,
     BEA_DIMENSIONS,
@@ -300,7 +300,7 @@ def test_allow_missing_accepts_them(live: TinyProject, server: ReplayServer,
     assert main(["fetch", "--root", str(live.root), "--only", "trade_balance",
                  "--allow-missing"]) == 0
     capsys.readouterr()
-    path = live.root / "content" / "data" / "snapshot" / "trade_balance.csv.gz"
+    path = table_path("trade_balance", live.root / "content" / "data")
     lines = gzip.decompress(path.read_bytes()).decode().splitlines()
     assert [line for line in lines if line.startswith(("2026-03", "2026-04"))] == \
         ["2026-03,.", "2026-04,."]

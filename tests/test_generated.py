@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, table_path
 
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import canonical_csv
@@ -25,7 +25,7 @@ MINUS = "\u2212"
 
 
 def table(name: str) -> pd.DataFrame:
-    raw = gzip.decompress((SNAPSHOT / f"{name}.csv.gz").read_bytes())
+    raw = gzip.decompress(table_path(name).read_bytes())
     frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
     frame["value"] = pd.to_numeric(frame["value"]) * SCALE[LOCK["datasets"][name]["units"]]
     return frame
@@ -118,8 +118,8 @@ def add_month(tiny: TinyProject) -> tuple[str, float]:
     """Give trade_balance (BOPGSTB) its next month, as a fetch would; (the month, its value
     in dollars)."""
     lock = tiny.root / "content" / "data" / "snapshot.lock.json"
-    raw = gzip.decompress((tiny.root / "content" / "data" / "snapshot" /
-                           "trade_balance.csv.gz").read_bytes())
+    raw = gzip.decompress(table_path("trade_balance", tiny.root / "content" / "data")
+                          .read_bytes())
     frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
     new = str(pd.Period(frame["period"].max(), "M") + 1)
     frame = pd.concat([frame, pd.DataFrame({"period": [new], "value": ["-71234.0"]})],

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, table_path
 
 from site_builder.build import build
 from site_builder.calendar import load_calendar, next_after
@@ -277,7 +277,7 @@ def add_balance_month(tiny: TinyProject, millions: float) -> str:
     """Give trade_balance (BOPGSTB, kept current by fetch) one more month, as a fetch would;
     return the month."""
     data = tiny.root / "content" / "data"
-    raw = gzip.decompress((data / "snapshot" / "trade_balance.csv.gz").read_bytes())
+    raw = gzip.decompress(table_path("trade_balance", data).read_bytes())
     frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
     last = str(frame["period"].max())
     year, month = int(last[:4]), int(last[5:])

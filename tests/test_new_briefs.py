@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import REPO
+from conftest import REPO, table_path
 
 SNAPSHOT = REPO / "content" / "data" / "snapshot"
 LOCK = json.loads((REPO / "content" / "data" / "snapshot.lock.json").read_text("utf-8"))
@@ -28,7 +28,7 @@ WORLD_OLD, WORLD_NEW = "World Total", "World (all countries)"
 # -- the snapshot, read with pandas alone ------------------------------------------------------
 
 def table(name: str) -> pd.DataFrame:
-    frame = pd.read_csv(SNAPSHOT / f"{name}.csv.gz", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(table_path(name), dtype=str, keep_default_na=False)
     frame["value"] = pd.to_numeric(frame["value"].replace("", None))
     frame["value"] = frame["value"] * DOLLARS_PER_UNIT[LOCK["datasets"][name]["units"]]
     return frame

@@ -104,14 +104,20 @@ def lock(tmp_path: Path) -> Path:
 
 def stored(lock: Path, name: str) -> bytes:
     """The decompressed bytes of one table of the snapshot."""
-    return gzip.decompress((lock.parent / "snapshot" / f"{name}.csv.gz").read_bytes())
+    return gzip.decompress(table(lock, name).read_bytes())
+
+
+def table(lock: Path, name: str) -> Path:
+    """The file the lockfile names for one table."""
+    entry = json.loads(lock.read_text("utf-8"))["datasets"][name]
+    return lock.parent / "snapshot" / entry["file"]
 
 
 def test_seed_writes_tables_and_lock(declarations: Path, sources: Path, lock: Path) -> None:
     metas = seed_snapshot(declarations, sources, lock)
     assert [m.name for m in metas] == ["balance", "partners"]
     assert sorted(p.name for p in (lock.parent / "snapshot").iterdir()) == [
-        "balance.csv.gz", "partners.csv.gz"]
+        table(lock, "balance").name, table(lock, "partners").name]
 
     doc = json.loads(lock.read_text("utf-8"))
     assert doc["format"] == 1
@@ -119,7 +125,7 @@ def test_seed_writes_tables_and_lock(declarations: Path, sources: Path, lock: Pa
     balance, partners = doc["datasets"]["balance"], doc["datasets"]["partners"]
     assert (balance["rows"], balance["first"], balance["last"]) == (4, "2024-01", "2024-04")
     assert balance["units"] == "USD millions"
-    assert balance["file"] == "balance.csv.gz"
+    assert balance["file"] == f"balance-{balance['sha256'][:12]}.csv.gz"
     assert balance["series"] == ["DEMOBAL"]
     assert balance["vintage"] == "copy of 2026-08-09"
     assert balance["retrieved"] == "2026-08-09"
@@ -166,7 +172,7 @@ def test_seed_output_is_deterministic(declarations: Path, sources: Path, tmp_pat
     seed_snapshot(declarations, sources, first)
     seed_snapshot(declarations, sources, second)
     assert folder_bytes(first.parent) == folder_bytes(second.parent)
-    gz = (first.parent / "snapshot" / "balance.csv.gz").read_bytes()
+    gz = table(first, "balance").read_bytes()
     assert gz[4:8] == b"\0\0\0\0"  # no timestamp in the gzip header
     # Seeding again over the same snapshot changes nothing either.
     before = folder_bytes(first.parent)
@@ -250,12 +256,12 @@ def test_missing_lock_says_how_to_rebuild(tmp_path: Path) -> None:
 def test_edited_table_fails_its_checksum(declarations: Path, sources: Path,
                                          lock: Path) -> None:
     seed_snapshot(declarations, sources, lock)
-    table = lock.parent / "snapshot" / "balance.csv.gz"
-    table.write_bytes(gzip.compress(stored(lock, "balance").replace(b"-67077.0", b"-67078.0")))
+    path = table(lock, "balance")
+    path.write_bytes(gzip.compress(stored(lock, "balance").replace(b"-67077.0", b"-67078.0")))
     snapshot = Snapshot(lock)
     with pytest.raises(SiteError) as info:
         snapshot.load("balance")
-    assert info.value.path == table
+    assert info.value.path == path
     assert "does not match its checksum" in info.value.message
     assert snapshot.load("partners").frame["value"].tolist() == [279.1, 295.4, 171.8]
 

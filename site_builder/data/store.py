@@ -1,13 +1,12 @@
-"""Write tables and the lockfile together: stage the new snapshot folder, then swap it in."""
+"""Write tables and the lockfile together: new tables beside the old, then the lockfile."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from site_builder.atomic import staging_dir, swap_dir, write_file
+from site_builder.atomic import write_file
 from site_builder.data.declarations import Declaration
 from site_builder.data.snapshot import (
     DatasetMeta,
@@ -18,6 +17,11 @@ from site_builder.data.snapshot import (
 )
 
 
+def table_file(name: str, raw: bytes) -> str:
+    """The table's file name: the dataset's name and the start of its checksum."""
+    return f"{name}-{checksum(raw)[:12]}.csv.gz"
+
+
 def describe(name: str, decl: Declaration, frame: pd.DataFrame, raw: bytes, *, vintage: str,
              retrieved: str, provenance: str, request: str = "") -> DatasetMeta:
     """The lock entry for a table: the declaration's metadata plus facts of the table."""
@@ -26,7 +30,7 @@ def describe(name: str, decl: Declaration, frame: pd.DataFrame, raw: bytes, *, v
         name=name, title=decl.title, publisher=decl.publisher, source=decl.source,
         series=decl.series, units=decl.units, seasonal_adjustment=decl.seasonal_adjustment,
         frequency=decl.frequency, url=decl.url, vintage=vintage, retrieved=retrieved,
-        provenance=provenance, file=f"{name}.csv.gz", rows=len(frame),
+        provenance=provenance, file=table_file(name, raw), rows=len(frame),
         first=str(periods.min()), last=str(periods.max()), dimensions=decl.dimensions,
         sha256=checksum(raw), request=request, vintage_of=decl.vintage_of,
         as_of=decl.as_of.isoformat() if decl.as_of else "",
@@ -38,24 +42,30 @@ def write_snapshot(lock_path: Path, tables: dict[str, tuple[DatasetMeta, bytes]]
     """Replace the tables named in ``tables`` (meta, raw CSV bytes); all or nothing.
 
     With ``keep_others`` the snapshot's other tables stay as they are; without, the new
-    snapshot holds exactly ``tables``. The lockfile is rewritten to match.
+    snapshot holds exactly ``tables``. Each table's file is named after its checksum, so
+    new files never replace ones the lockfile names: they are written first, then the
+    lockfile is replaced in one rename (the moment the new snapshot takes effect), then
+    the files it no longer names are removed. Killed at any instant, the snapshot is the
+    old one or the new one, and the next write clears what the killed one left.
     """
     folder = lock_path.parent / "snapshot"
     metas: dict[str, DatasetMeta] = {}
     if keep_others and lock_path.exists():
         metas = read_lock(lock_path)
-    staged = staging_dir(folder)
-    try:
-        for name, meta in metas.items():
-            if name not in tables:
-                shutil.copy2(folder / meta.file, staged / meta.file)
-        for name, (meta, raw) in tables.items():
-            (staged / meta.file).write_bytes(gzip_bytes(raw))
-            (staged / meta.file).chmod(0o644)
-            metas[name] = meta
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    swap_dir(staged, folder)
+    for name, (meta, raw) in tables.items():
+        write_file(folder / meta.file, gzip_bytes(raw))
+        metas[name] = meta
     write_file(lock_path, lock_document(list(metas.values())).encode("utf-8"))
+    remove_unlisted(folder, {meta.file for meta in metas.values()})
     return sorted(metas.values(), key=lambda m: m.name)
+
+
+def remove_unlisted(folder: Path, listed: set[str]) -> list[str]:
+    """Remove the files of the snapshot folder that the lockfile does not name: tables it
+    replaced, and what a killed write left. Returns their names."""
+    if not folder.is_dir():
+        return []
+    removed = sorted(p.name for p in folder.iterdir() if p.name not in listed and p.is_file())
+    for name in removed:
+        (folder / name).unlink(missing_ok=True)
+    return removed
