@@ -70,6 +70,9 @@ summary: The latest monthly trade balance, and the May figure as it stands.
 The latest month's balance was {{ usd(balance.latest(), digits=3) }}.
 The balance for May 2026 was {{ usd(balance.at("2026-05"), digits=3) }}.
 """
+#: The brief's two sentences, as a reader sees them (typography curls the apostrophe).
+LATEST = "The latest month’s balance was {} billion."
+MAY = "The balance for May 2026 was {} billion."
 CHART = """
 ```chart
 id: recent-balance
@@ -215,15 +218,15 @@ def test_the_diff_names_the_revision_the_new_month_and_the_brief(
         f"    revised 2026-05: {MINUS}77,585 → {MINUS}77,647",
         "",
         "Briefs affected",
-        "  content/briefs/balance.md",
-        f"    figure {MINUS}$77.585 billion → {MINUS}$73.261 billion",
-        f"    figure {MINUS}$77.585 billion → {MINUS}$77.647 billion",
+        "  /briefs/balance/ (content/briefs/balance.md)",
+        f'    "{LATEST.format(f"{MINUS}$77.585")}" → "{LATEST.format(f"{MINUS}$73.261")}"',
+        f'    "{MAY.format(f"{MINUS}$77.585")}" → "{MAY.format(f"{MINUS}$77.647")}"',
         "    chart recent-balance: data changed",
     ]) + "\n"
     assert result.diff.pages == (PageChange(
-        "content/briefs/balance.md",
-        ((f"{MINUS}$77.585 billion", f"{MINUS}$73.261 billion"),
-         (f"{MINUS}$77.585 billion", f"{MINUS}$77.647 billion")),
+        "/briefs/balance/", "content/briefs/balance.md",
+        ((LATEST.format(f"{MINUS}$77.585"), LATEST.format(f"{MINUS}$73.261")),
+         (MAY.format(f"{MINUS}$77.585"), MAY.format(f"{MINUS}$77.647"))),
         ("recent-balance",)),)
 
 
@@ -629,7 +632,10 @@ def test_cli_fetch_prints_the_diff_and_writes_markdown(july: TinyProject, server
     markdown = diff_md.read_text("utf-8")
     assert markdown.startswith("## Data\n- **trade_balance** (USD millions): 1 new, 1 revised\n")
     assert f"  - revised 2026-05: {MINUS}77,585 → {MINUS}77,647\n" in markdown
-    assert "## Briefs affected\n- content/briefs/balance.md\n" in markdown
+    assert "## Briefs affected\n\n### /briefs/balance/ (content/briefs/balance.md)\n" in markdown
+    escaped = MINUS + "\\$"  # GitHub would read a bare $ as mathematics
+    assert f'- "{MAY.format(escaped + "77.585")}" → "{MAY.format(escaped + "77.647")}"' \
+        in markdown
     assert lock(july)["trade_balance"]["last"] == "2026-06"
 
 

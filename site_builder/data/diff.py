@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass
+from html import unescape
+from itertools import zip_longest
 
 import pandas as pd
 
@@ -34,12 +37,16 @@ class DatasetChange:
 
 @dataclass(frozen=True)
 class PageChange:
-    """How one brief reads after the fetch: changed figures, changed charts, or an error."""
+    """How one page reads after the fetch, found by its address: the sentences whose text
+    changes (old, new; "" where a sentence is gone or new), changed charts, or an error.
+    ``status`` is "changed", "new" (only the new data make it) or "removed" (only the old)."""
 
-    path: str
-    figures: tuple[tuple[str, str], ...]
-    charts: tuple[str, ...]
+    address: str  # the URL it is published at, e.g. /briefs/china/
+    source: str  # the file it is made from; for a generated page, its template
+    sentences: tuple[tuple[str, str], ...] = ()
+    charts: tuple[str, ...] = ()
     error: str = ""
+    status: str = "changed"
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,46 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=0, abs_tol=1e-9)
 
 
-FIGURE = re.compile(r'<data value="[^"]*">([^<]*)</data>')
+#: Tags that end a block of text: no sentence runs across them.
+BLOCK = re.compile(r"<br\s*/?>|</?(?:p|li|ul|ol|h[1-6]|div|table|thead|tbody|tr|td|th|caption"
+                   r"|blockquote|figure|figcaption|dl|dt|dd|pre|section|aside|hr)\b[^>]*>",
+                   re.IGNORECASE)
+TAG = re.compile(r"<[^>]*>")
+#: Where one sentence ends and the next begins: after . ! or ? (and a closing quote or
+#: bracket), before a capital, a digit, an opening quote or a sign; not after initials or
+#: abbreviations such as "U.S." or "e.g.".
+SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)]))"
+    r"(?<!\b[A-Z]\.)(?<!\b[A-Z]\.[A-Z]\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bNo\.)"
+    r"\s+(?=[\"“‘(]?[A-Z0-9$\u2212-])")
+#: How many changed sentences the diff shows for one page.
+MAX_SENTENCES = 20
 
 
-def figure_texts(html: str) -> list[str]:
-    """The figures of a rendered page, in reading order, as the reader sees them."""
-    return FIGURE.findall(html)
+def plain(html: str) -> str:
+    """Text as the reader sees it: tags stripped, entities decoded, whitespace collapsed."""
+    return " ".join(unescape(TAG.sub("", html)).split())
+
+
+def sentences(html: str) -> list[str]:
+    """The sentences of some HTML, in reading order, as plain text (see :func:`plain`)."""
+    out: list[str] = []
+    for block in BLOCK.split(html):
+        text = plain(block)
+        if text:
+            out += [s for s in SENTENCE_BREAK.split(text) if s]
+    return out
+
+
+def changed_sentences(old: list[str], new: list[str]) -> tuple[tuple[str, str], ...]:
+    """The sentences that read differently, as (old, new) in reading order: a rewritten
+    sentence is paired with the one in its place; one with no counterpart pairs with ""."""
+    pairs: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op != "equal":
+            pairs += zip_longest(old[i1:i2], new[j1:j2], fillvalue="")
+    return tuple(pairs)
 
 
 def _number(value: float | None) -> str:
@@ -124,11 +165,43 @@ def _render(diff: SnapshotDiff, markdown: bool) -> str:
         lines.append("")
         lines.append(f"{head}Briefs affected")
         for page in diff.pages:
-            lines.append(f"{item}{page.path}")
-            if page.error:
-                lines.append(f"{'  ' + item}no longer builds: {page.error}")
-            for old, new in page.figures:
-                lines.append(f"{'  ' + item}figure {old} → {new}")
-            for chart in page.charts:
-                lines.append(f"{'  ' + item}chart {chart}: data changed")
+            lines += _page_lines(page, markdown)
     return "\n".join(lines) + "\n"
+
+
+def _page_lines(page: PageChange, markdown: bool) -> list[str]:
+    """One page of the diff: its address and source, then what changes on it. Markdown
+    gives each page a heading, for a pull request's description."""
+    where = f"{page.address} ({page.source})"
+    lines = ["", f"### {_escape(where)}"] if markdown else [f"  {where}"]
+    item = "- " if markdown else "    "
+    if page.status == "new":
+        lines.append(f"{item}new page")
+    elif page.status == "removed":
+        lines.append(f"{item}page removed")
+    if page.error:
+        said = "does not build" if page.status == "new" else "no longer builds"
+        lines.append(f"{item}{said}: {_escape(page.error) if markdown else page.error}")
+    for old, new in page.sentences[:MAX_SENTENCES]:
+        lines.append(f"{item}{_quoted(old, markdown)} → {_quoted(new, markdown)}")
+    more = len(page.sentences) - MAX_SENTENCES
+    if more > 0:
+        lines.append(f"{item}… and {more} more changed sentence{'s' if more > 1 else ''}")
+    for chart in page.charts:
+        lines.append(f"{item}chart {chart}: data changed")
+    return lines
+
+
+def _quoted(sentence: str, markdown: bool) -> str:
+    if not sentence:
+        return "(no sentence)"
+    return f'"{_escape(sentence) if markdown else sentence}"'
+
+
+#: Characters Markdown would read as formatting, or ($) GitHub as mathematics.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
+
+
+def _escape(text: str) -> str:
+    """Text shown as itself in Markdown: characters that would format it are escaped."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)

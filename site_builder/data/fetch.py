@@ -6,20 +6,29 @@ import datetime as dt
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
+
+from jinja2.sandbox import SandboxedEnvironment
 
 from site_builder.content import Document
 from site_builder.data import status
 from site_builder.data.declarations import Declaration, Fetch, load_declarations
-from site_builder.data.diff import PageChange, SnapshotDiff, compare_tables, figure_texts
+from site_builder.data.diff import (
+    PageChange,
+    SnapshotDiff,
+    changed_sentences,
+    compare_tables,
+    sentences,
+)
 from site_builder.data.http import HttpClient
 from site_builder.data.snapshot import Dataset, Snapshot, canonical_csv
 from site_builder.data.sources import Fetched, bea, census, fred
 from site_builder.data.store import describe, write_snapshot
 from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.pages import Page, evaluate
-from site_builder.plan import load_documents
+from site_builder.pages import Page, evaluate, url_for
+from site_builder.plan import find_sources
 from site_builder.project import Project
 from site_builder.prose import expression_environment
 from site_builder.report import Reporter
@@ -183,39 +192,103 @@ def _diff(project: Project, old: Snapshot, tables: dict[str, Dataset]) -> Snapsh
     return SnapshotDiff(datasets, pages)
 
 
+@dataclass(frozen=True)
+class _Pages:
+    """Every page the project makes from one snapshot, by address; a generated template
+    expands against that snapshot (a row may follow its newest month). ``broken``: sources
+    that did not expand or parse, with the message."""
+
+    docs: dict[str, Document]
+    broken: dict[str, str]
+
+
+def _pages(project: Project, snapshot: Snapshot) -> _Pages:
+    sources, errors = find_sources(project, snapshot)
+    broken = {_relative(e.path, project.root): str(e.message) for e in errors if e.path}
+    docs: dict[str, Document] = {}
+    for source in sources:
+        try:
+            doc = source.parse()
+        except SiteError as exc:
+            broken.setdefault(_relative(source.path, project.root), str(exc.message))
+            continue
+        docs.setdefault(url_for(doc), doc)  # two pages at one address: the build says so
+    return _Pages(docs, broken)
+
+
 def _affected_pages(project: Project, old: Snapshot, new: Snapshot, changed: set[str]
                     ) -> list[PageChange]:
-    """Evaluate every brief against the old and new data; report what a reader would see."""
+    """Every page as it reads on the old data and on the new, matched by address; report what
+    a reader would see change: sentences (old -> new), charts, pages new, removed or broken."""
     env = expression_environment()
-    docs, _ = load_documents(project, drafts=True)
+    before, after = _pages(project, old), _pages(project, new)
     out = []
-    for doc in docs:
-        try:
-            before = evaluate(doc, old, env, project.charts)
-        except SiteError:
-            continue  # already broken; the build reports it
-        if not changed & {m.name for m in before.datasets} and \
-                not any(changed & set(c.datasets) for c in before.charts):
+    for address in dict.fromkeys([*before.docs, *after.docs]):
+        was, now = before.docs.get(address), after.docs.get(address)
+        if now is None:
+            assert was is not None
+            source = _relative(was.path, project.root)
+            problem = after.broken.get(source)
+            out.append(PageChange(address, source, error=problem) if problem else
+                       PageChange(address, source, status="removed"))
             continue
-        relative = _relative(doc, project.root)
-        try:
-            after = evaluate(doc, new, env, project.charts)
-        except SiteError as exc:
-            out.append(PageChange(relative, (), (), error=str(exc.message)))
+        if was is None:
+            out.append(_new_page(project, address, now, new, env))
             continue
-        figures = tuple((a, b) for a, b in zip(_figures(before), _figures(after), strict=False)
-                        if a != b)
-        charts = tuple(a.id for a, b in zip(before.charts, after.charts, strict=False)
-                       if a.key != b.key)
-        if figures or charts:
-            out.append(PageChange(relative, figures, charts))
+        change = _page_change(project, address, was, now, old, new, changed, env)
+        if change is not None:
+            out.append(change)
     return out
 
 
-def _figures(page: Page) -> list[str]:
-    html = page.body_html + "".join(v for _, v in page.highlights)
-    return figure_texts(html)
+def _new_page(project: Project, address: str, doc: Document, new: Snapshot,
+              env: SandboxedEnvironment) -> PageChange:
+    """A page only the new data make (a template's row with a new address)."""
+    source = _relative(doc.path, project.root)
+    try:
+        evaluate(doc, new, env, project.charts)
+    except SiteError as exc:
+        return PageChange(address, source, error=str(exc.message), status="new")
+    return PageChange(address, source, status="new")
 
 
-def _relative(doc: Document, root: Path) -> str:
-    return str(doc.path.relative_to(root)) if doc.path.is_relative_to(root) else str(doc.path)
+def _page_change(project: Project, address: str, was: Document, now: Document, old: Snapshot,
+                 new: Snapshot, changed: set[str], env: SandboxedEnvironment
+                 ) -> PageChange | None:
+    """How a page found at one address on both data reads after the fetch, if differently."""
+    source = _relative(now.path, project.root)
+    try:
+        before = evaluate(was, old, env, project.charts)
+    except SiteError:
+        return None  # already broken; the build reports it
+    same_text = (was.meta, was.body, was.row) == (now.meta, now.body, now.row)
+    if same_text and not changed & _read(before):
+        return None
+    try:
+        after = evaluate(now, new, env, project.charts)
+    except SiteError as exc:
+        return PageChange(address, source, error=str(exc.message))
+    changes = changed_sentences(_sentences(before), _sentences(after))
+    charts = tuple(a.id for a, b in zip(before.charts, after.charts, strict=False)
+                   if a.key != b.key)
+    return PageChange(address, source, changes, charts) if changes or charts else None
+
+
+def _read(page: Page) -> set[str]:
+    """The datasets a page shows or reads, its charts' included."""
+    return ({m.name for m in page.datasets} | set(page.depends)
+            | {name for chart in page.charts for name in chart.datasets})
+
+
+def _sentences(page: Page) -> list[str]:
+    """The page's words as a reader meets them: title, summary, headline and highlights
+    (each "label: value"), then the body, sentence by sentence."""
+    meta = page.doc.meta
+    top = [f"<p>{escape(meta.title)}</p>", f"<p>{escape(meta.summary)}</p>"]
+    shown = ([page.headline] if page.headline else []) + list(page.highlights)
+    top += [f"<p>{label}: {value}</p>" for label, value in shown]
+    return sentences("".join(top) + page.body_html)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
