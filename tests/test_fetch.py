@@ -724,6 +724,18 @@ def test_an_unchanged_upstream_costs_a_304_and_writes_nothing(
                                                                  ok=True)
 
 
+def test_a_fetch_with_nothing_new_still_clears_what_a_killed_one_left(
+        live: TinyProject, server: ReplayServer, sleeps: Sleeps) -> None:
+    # A fetch killed after writing its new tables, before the lockfile named them.
+    snapshot = data_folder(live) / "snapshot"
+    orphan = snapshot / table_file("trade_balance", b"period,value\n2099-01,1\n")
+    orphan.write_bytes(gzip.compress(b"period,value\n2099-01,1\n"))
+    listed = {p.name for p in snapshot.iterdir()} - {orphan.name}
+    FredUpstream(august()).install(server)
+    assert not run(live, server, client(live, sleeps)).written
+    assert {p.name for p in snapshot.iterdir()} == listed
+
+
 def test_an_upstream_equal_to_the_snapshot_changes_nothing(live: TinyProject,
                                                            server: ReplayServer,
                                                            sleeps: Sleeps,

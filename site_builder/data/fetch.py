@@ -24,7 +24,7 @@ from site_builder.data.diff import (
 from site_builder.data.http import HttpClient
 from site_builder.data.snapshot import Dataset, Snapshot, canonical_csv
 from site_builder.data.sources import Fetched, bea, census, fred
-from site_builder.data.store import describe, write_snapshot
+from site_builder.data.store import clear_leftovers, describe, write_snapshot
 from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError
 from site_builder.pages import Page, evaluate, url_for
@@ -101,6 +101,8 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
     if not targets:
         raise SiteError("no dataset to fetch", project.declarations,
                         hint="Give a dataset a [NAME.fetch] table; README, 'Data', shows how.")
+    if not dry_run:
+        clear_leftovers(project.lockfile)
     snapshot = Snapshot(project.lockfile)
     client = http or _client(project, env)
     saved = client.stop_at, client.stop_reason, client.notify

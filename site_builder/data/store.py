@@ -60,6 +60,15 @@ def write_snapshot(lock_path: Path, tables: dict[str, tuple[DatasetMeta, bytes]]
     return sorted(metas.values(), key=lambda m: m.name)
 
 
+def clear_leftovers(lock_path: Path) -> list[str]:
+    """Remove what a killed write left in the snapshot folder (tables the lockfile does
+    not name), so that a fetch with nothing new still tidies up. Returns their names."""
+    if not lock_path.exists():
+        return []
+    listed = {meta.file for meta in read_lock(lock_path).values()}
+    return remove_unlisted(lock_path.parent / "snapshot", listed)
+
+
 def remove_unlisted(folder: Path, listed: set[str]) -> list[str]:
     """Remove the files of the snapshot folder that the lockfile does not name: tables it
     replaced, and what a killed write left. Returns their names."""
