@@ -21,7 +21,15 @@ from site_builder.project import Project
 from site_builder.report import Reporter
 from site_builder.search import SEARCH, index_site, is_whole, remove_stale_scratch
 from site_builder.site import Entry, Site, newest_first, page_file
-from site_builder.write import Stage, changes, complete, discard, open_stage, publish_new
+from site_builder.write import (
+    Stage,
+    changes,
+    complete,
+    discard,
+    open_stage,
+    publish_in_place,
+    publish_new,
+)
 
 if TYPE_CHECKING:
     from site_builder.worker import Built
@@ -42,7 +50,7 @@ class BuildResult:
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False, strict: bool = False, today: dt.date | None = None,
-          search: bool = True, workers: int | None = None) -> BuildResult:
+          search: bool = True, workers: int | None = None, swap: bool = True) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); nothing is written there unless
     all checks pass. Pages whose inputs did not change come from the build cache.
 
@@ -51,6 +59,10 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     index as it is (the preview updates it after the page reloads); the next build with
     ``search=True`` brings it up to date. ``workers`` is how many processes build the pages
     (1: this one only); by default as many as the work pays for, up to one per core.
+
+    The new site takes the place of ``output`` in one step (``swap``): a kill at any instant
+    leaves the old site or the new. ``swap=False`` moves the changed files in one by one
+    instead, which is quicker on a large site; the preview does so in its own folder.
 
     First it removes what killed builds left: staging folders beside ``output`` and search
     scratch folders whose process no longer runs.
@@ -95,7 +107,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
         stage = open_stage(output, present)  # nothing new, but files to remove
     searchable = {page_file(e["url"]): wanted[page_file(e["url"])] for e in entries.values()}
     was_stale, from_scratch = cache.search_stale, not cache.output
-    changed = _publish(cache, stage, wanted, searchable, output, search, reporter)
+    changed = _publish(cache, stage, wanted, searchable, output, search, swap, reporter)
     if changed or plan.stale or from_scratch or cache.search_stale != was_stale:
         cache.pages = records
         cache.save(output, wanted, None if from_scratch else changed)
@@ -126,11 +138,11 @@ def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, Page
 
 
 def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
-             searchable: Mapping[str, str], output: Path, search: bool, reporter: Reporter
-             ) -> list[str]:
-    """Put the new site in place of ``output`` in one step, its search index brought up to
-    date first (or marked stale, without ``search``). Returns the files written or removed
-    (all of them, from scratch)."""
+             searchable: Mapping[str, str], output: Path, search: bool, swap: bool,
+             reporter: Reporter) -> list[str]:
+    """Put the new site in place of ``output``, its search index brought up to date first
+    (or marked stale, without ``search``): in one step (``swap``) or file by file. Returns
+    the files written or removed (all of them, from scratch)."""
     stale = (not cache.output or cache.search_stale
              or not is_whole(output, searchable))
     if stage is None and not (stale and search):
@@ -140,18 +152,24 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
         stage = open_stage(output, wanted)  # the pages stand; only the index is behind
     changed = changes(stage, wanted)
     stale = stale or any(path.endswith(".html") for path in changed)
+    if not swap and cache.output:
+        with reporter.stage("write"):
+            publish_in_place(stage, changed, wanted, output)
+        stage = None
     try:
-        if cache.output:
+        if stage is not None and cache.output:
             with reporter.stage("write"):
                 complete(stage, wanted, output, SEARCH)
         if stale and search:
             with reporter.stage("search"):
-                index_site(stage.folder, searchable)
+                index_site(output if stage is None else stage.folder, searchable)
     except BaseException:
-        discard(stage)
+        if stage is not None:
+            discard(stage)
         raise
-    with reporter.stage("write"):
-        publish_new(stage, output)
+    if stage is not None:
+        with reporter.stage("write"):
+            publish_new(stage, output)
     cache.search_stale = stale and not search
     return changed
 

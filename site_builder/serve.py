@@ -66,7 +66,8 @@ CONTENT_TYPES = {
 
 class BuildFunction(Protocol):
     def __call__(self, project: Project, reporter: Reporter, output: Path | None = None,
-                 drafts: bool = False, *, search: bool = True) -> BuildResult: ...
+                 drafts: bool = False, *, search: bool = True,
+                 swap: bool = True) -> BuildResult: ...
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,7 @@ class PreviewServer:
         try:
             with self._site_lock:
                 result = self._build(self.project, self.reporter, self.output, drafts=True,
-                                     search=False)
+                                     search=False, swap=False)
                 self._searchable = result.searchable
             published = self.output / "_redirects"
             if published.is_file():  # Netlify applies these before netlify.toml's own

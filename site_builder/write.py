@@ -69,29 +69,62 @@ def complete(stage: Stage, wanted: Mapping[str, str], output: Path, keep: str) -
     """Make the staging folder the whole new site: link in, from ``output``, every wanted
     file that did not change, and the folder ``keep`` (the search index) as it stands.
     Links cost no copy, and the files they share are never written in place."""
-    folders: set[Path] = set()
-    for folder, _, names in os.walk(output):
-        relative = os.path.relpath(folder, output).replace(os.sep, "/")
-        prefix = "" if relative == "." else relative + "/"
-        kept = prefix == keep + "/" or prefix.startswith(keep + "/")
-        for name in names:
-            path = prefix + name
-            if not kept and (path not in wanted or stage.present.get(path) != wanted[path]):
-                continue
-            target = stage.folder / path
-            if target.parent not in folders:
-                make_folders(target.parent, stage.folder, folders)
-            _link(Path(folder, name), target)
-    missing = [path for path in wanted if not (stage.folder / path).is_file()]
+    source, target = str(output), str(stage.folder)
+    unchanged = [path for path, checksum in wanted.items()
+                 if stage.present.get(path) == checksum]
+    kept = [f"{os.path.relpath(folder, source)}/{name}".replace(os.sep, "/")
+            for folder, _, names in os.walk(output / keep) for name in names]
+    made: set[str] = set()
+    known: set[Path] = set()
+    missing = []
+    for path in (*unchanged, *kept):
+        parent = path.rpartition("/")[0]
+        if parent not in made:
+            make_folders(stage.folder / parent, stage.folder, known)
+            made.add(parent)
+        try:
+            _link(f"{source}/{path}", f"{target}/{path}")
+        except FileNotFoundError:
+            missing.append(path)
     if missing:
         raise FileNotFoundError(f"{len(missing)} files of the site were neither built nor "
                                 f"found in {output}, e.g. {missing[0]}")
 
 
-def _link(source: Path, target: Path) -> None:
-    if target.exists():  # rebuilt, or written by the search index
-        return
+def _link(source: str, target: str) -> None:
+    """Link ``source`` as ``target`` (a copy where the file system has no links); a
+    ``target`` already there, rebuilt, stays."""
     try:
         os.link(source, target)
-    except OSError:  # a file system without hard links
+    except FileExistsError:
+        return
+    except FileNotFoundError:
+        raise
+    except OSError:  # no hard links here
         shutil.copy2(source, target)
+
+
+def publish_in_place(stage: Stage, changed: list[str], wanted: Mapping[str, str],
+                     output: Path) -> None:
+    """Bring ``output`` to ``wanted`` file by file: each changed file moved in from the
+    staging folder (whole, by a rename), each file no longer wanted removed. Quicker than
+    :func:`complete` and a swap on a large site, but a kill midway leaves a mix (the build
+    cache notices and rebuilds everything next time): for the preview's own folder."""
+    try:
+        for path in changed:
+            target = output / path
+            if path not in wanted:
+                target.unlink(missing_ok=True)
+                _remove_empty(target.parent, output)
+                continue
+            if not target.parent.is_dir():
+                make_folders(target.parent, output)
+            (stage.folder / path).replace(target)
+    finally:
+        discard(stage)
+
+
+def _remove_empty(folder: Path, root: Path) -> None:
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

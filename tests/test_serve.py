@@ -368,11 +368,12 @@ def test_a_crash_in_the_build_is_shown_and_watching_goes_on(tiny: TinyProject) -
     calls: list[bool] = []
 
     def crashes_once(project: Project, reporter: Reporter, output: Path | None = None,
-                     drafts: bool = False, *, search: bool = True) -> BuildResult:
+                     drafts: bool = False, *, search: bool = True,
+                     swap: bool = True) -> BuildResult:
         calls.append(drafts)
         if len(calls) == 2:
             raise RuntimeError("boom")
-        return build(project, reporter, output, drafts=drafts, search=search)
+        return build(project, reporter, output, drafts=drafts, search=search, swap=swap)
 
     reporter = SilentReporter()
     with PreviewServer(tiny.project, reporter, port=0, output=tiny.root / "preview",
