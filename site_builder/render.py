@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from site_builder.charts import Chart, accessible_svg, vega_bundle
 from site_builder.content import FrontMatter
 from site_builder.errors import SiteError
 from site_builder.pages import Page, entry_for
+from site_builder.prose import PLACEHOLDER
 from site_builder.site import Entry, Site, card_alt, slugify
 from site_builder.social import CardRenderer, card_svg
 
@@ -120,18 +122,23 @@ class Assets:
         return {self(name).lstrip("/"): self.data(name) for name in names}
 
 
+#: Where the Markdown stage left room for a chart, by its number on the page.
+CHART_SLOT = re.compile(re.escape(PLACEHOLDER).replace(r"\{\}", r"(\d+)"))
+
+
 def render_page(site: Site, env: Environment, page: Page, charts: dict[str, str],
                 cards: CardRenderer, release: tuple[str, str] = ("", "")) -> dict[str, bytes]:
     """One brief or page, and beside it its charts' CSV, SVG and spec files and, for a brief
     with a headline figure or a chart, its social card. ``charts`` maps each chart's key to
     its SVG. (A chart's PNG is drawn by the reader's browser, from the SVG, on request.)"""
     files: dict[str, bytes] = {}
-    body = page.body_html
     folder = page.output_path.rsplit("/", 1)[0]
-    for number, chart in enumerate(page.charts):
+    shown = [_chart_html(env, chart, charts[chart.key], page, site) for chart in page.charts]
+    # one pass over the body, however many charts: each slot is filled where it stands
+    body = CHART_SLOT.sub(lambda slot: shown[int(slot[1])] if int(slot[1]) < len(shown)
+                          else slot[0], page.body_html)
+    for chart in page.charts:
         svg = charts[chart.key]
-        body = body.replace(f'<div data-chart-slot="{number}"></div>',
-                            _chart_html(env, chart, svg, page, site))
         files[f"{folder}/{chart.id}.csv"] = chart.csv().encode()
         files[f"{folder}/{chart.id}.svg"] = svg.encode()
         files[f"{folder}/{chart.id}.vl.json"] = json.dumps(

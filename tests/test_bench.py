@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,15 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     assert ours["data"]["rebuilt"] == [1]
     assert ours["data"]["charts_rendered"] == [1]
     assert ours["data"]["check"] == "OK"
+
+
+def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None:
+    bench = BENCH.with_name("charts_per_brief.py")
+    result = subprocess.run([sys.executable, str(bench), "--charts", "4", "2"],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["2", "4"]
+    assert all(float(row[1]) > 0 for row in rows)
+    assert len(rows[0]) == 2  # the first size has no previous one to compare with
+    assert re.fullmatch(r"-?\d+\.\d", rows[1][2])  # the added cost per chart, in ms
