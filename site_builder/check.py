@@ -40,7 +40,6 @@ from lxml import etree
 from site_builder import sanitise
 from site_builder.atomic import write_file
 from site_builder.build import build
-from site_builder.calendar import latest, load_calendar
 from site_builder.config import load_config
 from site_builder.content import Document, FrontMatter, parse_document
 from site_builder.data.declarations import load_declarations
@@ -49,6 +48,7 @@ from site_builder.errors import BuildFailed, SiteError
 from site_builder.pages import evaluate
 from site_builder.project import Project
 from site_builder.prose import expression_environment
+from site_builder.releases import latest, load_calendar
 from site_builder.report import Reporter
 from site_builder.search import ENTRY
 from site_builder.typed_literals import scan_project

@@ -14,7 +14,7 @@ expressions can use (``{% if row.flows == "both" %}``, ``series(..., partner=row
 
 from __future__ import annotations
 
-import calendar as months
+import calendar
 import datetime as dt
 import hashlib
 import json
@@ -25,11 +25,11 @@ from typing import Any
 
 import yaml
 
-from site_builder import calendar
 from site_builder.atomic import write_file
 from site_builder.content import split_front_matter
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
+from site_builder.releases import load_calendar, next_after
 
 ROW = re.compile(r"\{\{\s*row\.([A-Za-z_]\w*)\s*\}\}")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -126,9 +126,9 @@ def latest_row(snapshot: Snapshot, name: str, content: Path, today: dt.date | No
         meta = snapshot.meta(dataset)
     year, month = int(period[:4]), int(period[5:])
     previous = f"{year - (month == 1)}-{12 if month == 1 else month - 1:02d}"
-    releases = calendar.load_calendar(content / "data" / "releases.toml")
+    releases = load_calendar(content / "data" / "releases.toml")
     published = next((r for r in releases if r.covers == period), None)
-    upcoming = calendar.next_after(releases, today)
+    upcoming = next_after(releases, today)
     return {
         "slug": "latest-release", "period": period, "previous": previous, "year": str(year),
         "month": _month(period), "january": f"{year}-01",
@@ -142,7 +142,7 @@ def latest_row(snapshot: Snapshot, name: str, content: Path, today: dt.date | No
 
 def _month(period: str) -> str:
     """``June 2026`` for ``2026-06``."""
-    return f"{months.month_name[int(period[5:])]} {period[:4]}"
+    return f"{calendar.month_name[int(period[5:])]} {period[:4]}"
 
 
 def _remembered(snapshot: Snapshot, series: str, memo: Path | None) -> tuple[str, str]:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from site_builder.calendar import (
+from site_builder.errors import SiteError
+from site_builder.releases import (
     EASTERN,
     Release,
     latest,
@@ -20,7 +21,6 @@ from site_builder.calendar import (
     release_morning,
     today_decision,
 )
-from site_builder.errors import SiteError
 
 CALENDAR = REPO / "content" / "data" / "releases.toml"
 UTC = dt.UTC

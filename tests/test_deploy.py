@@ -26,9 +26,9 @@ import pytest
 import yaml
 from conftest import REPO, launch_chromium
 
-from site_builder.calendar import EASTERN, Release, load_calendar, release_morning
 from site_builder.check import serve
 from site_builder.netlify import Rules, load_rules
+from site_builder.releases import EASTERN, Release, load_calendar, release_morning
 
 NETLIFY = REPO / "netlify.toml"
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -234,7 +234,7 @@ def test_refresh_decides_first_then_fetches_commits_or_opens_a_pull_request() ->
     assert "workflow_dispatch" in data["on"]
     job = data["jobs"]["refresh"]
     names = [str(s.get("run", "")) + str(s.get("uses", "")) for s in steps(job)]
-    decide = next(i for i, text in enumerate(names) if "site_builder.calendar today" in text)
+    decide = next(i for i, text in enumerate(names) if "site_builder.releases today" in text)
     fetch = next(i for i, text in enumerate(names) if "site_builder fetch --diff-md diff.md"
                  in text)
     assert decide < fetch

@@ -19,11 +19,11 @@ from bs4 import BeautifulSoup
 from conftest import REPO, TinyProject, table_path
 
 from site_builder.build import build
-from site_builder.calendar import load_calendar, next_after
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot, canonical_csv
 from site_builder.data.store import describe, write_snapshot
 from site_builder.formatting import day, period
+from site_builder.releases import load_calendar, next_after
 from site_builder.report import SilentReporter
 
 TEMPLATE = REPO / "content" / "generated" / "latest-release.md"

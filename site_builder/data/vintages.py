@@ -22,7 +22,7 @@ from site_builder.errors import SiteError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from site_builder.calendar import Calendar
+    from site_builder.releases import Calendar
 
 #: Columns that hold each row's official series id, in order of preference.
 ID_COLUMNS = ("series_id", "fred_equivalent")
@@ -123,8 +123,8 @@ class SeriesIndex:
     def for_snapshot(cls, snapshot: Snapshot) -> SeriesIndex:
         """The index of a project's snapshot, with the mappings of ``datasets.toml`` and the
         release dates of ``releases.toml`` beside its lockfile."""
-        from site_builder.calendar import load_calendar
         from site_builder.data.declarations import load_declarations
+        from site_builder.releases import load_calendar
 
         folder = snapshot.lock_path.parent
         declared = folder / "datasets.toml"
