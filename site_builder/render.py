@@ -122,8 +122,9 @@ class Assets:
         return {self(name).lstrip("/"): self.data(name) for name in names}
 
 
-#: Where the Markdown stage left room for a chart, by its number on the page.
-CHART_SLOT = re.compile(re.escape(PLACEHOLDER).replace(r"\{\}", r"(\d+)"))
+#: Where the Markdown stage left room for a chart, by its number on the page (a number
+#: typed by a writer, however long, is never read past nine digits).
+CHART_SLOT = re.compile(re.escape(PLACEHOLDER).replace(r"\{\}", r"(\d{1,9})"))
 
 
 def render_page(site: Site, env: Environment, page: Page, charts: dict[str, str],

@@ -16,21 +16,25 @@ from pathlib import Path
 import pytest
 from conftest import TinyProject, table_path
 from replay import FredUpstream, ReplayServer, replay_server
-from test_fetch import NOW, Sleeps, august, client, env_for, july_trade_balance, put_table
+from test_fetch import (
+    BRIEF,
+    MAY,
+    MINUS,
+    NOW,
+    Sleeps,
+    august,
+    client,
+    env_for,
+    july_trade_balance,
+    put_table,
+)
+from test_fetch import LATEST as LATEST_SENTENCE
 
 from site_builder.data.fetch import FetchResult, fetch
 from site_builder.report import SilentReporter
 
-MINUS = "\u2212"
-BALANCE = """\
----
-title: The trade balance in mid-2026
-date: 2026-08-10
-summary: The latest monthly trade balance, and the May figure as it stands.
----
-{% set balance = series("trade_balance") %}
-The latest month's balance was {{ usd(balance.latest(), digits=3) }}.
-The balance for May 2026 was {{ usd(balance.at("2026-05"), digits=3) }}.
+# test_fetch's brief, and a month no fetch in this scenario changes
+BALANCE = BRIEF + """\
 The balance for January 2020 was {{ usd(balance.at("2020-01"), digits=3) }}.
 """
 # One page per row: one row whose month is revised, one that follows the newest month and
@@ -198,10 +202,9 @@ def test_a_brief_lists_each_sentence_a_revision_changes(project: TinyProject,
     assert pages_part(diff.text()) == "\n".join([
         "Briefs affected",
         "  /briefs/balance/ (content/briefs/balance.md)",
-        f'    "The latest month\u2019s balance was {MINUS}$77.585 billion." → '
-        f'"The latest month\u2019s balance was {MINUS}$73.261 billion."',
-        f'    "The balance for May 2026 was {MINUS}$77.585 billion." → '
-        f'"The balance for May 2026 was {MINUS}$77.647 billion."',
+        f'    "{LATEST_SENTENCE.format(MINUS + "$77.585")}" → '
+        f'"{LATEST_SENTENCE.format(MINUS + "$73.261")}"',
+        f'    "{MAY.format(MINUS + "$77.585")}" → "{MAY.format(MINUS + "$77.647")}"',
     ]) + "\n"
     assert pages_part(diff.markdown()).startswith(
         "Briefs affected\n\n### /briefs/balance/ (content/briefs/balance.md)\n- \"The latest")

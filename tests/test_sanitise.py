@@ -218,3 +218,13 @@ def test_csv_defuses_formulas_in_labels_and_keeps_negative_numbers(tiny: TinyPro
     assert any(v.startswith("-") for v in values)  # goods deficits: negative, as they are
     assert all(float(v) == float(v.lstrip("'")) and not v.startswith("'") for v in values)
     assert all(not row["period"].startswith("'") for row in rows)
+
+
+@pytest.mark.parametrize("number", ["7", "9" * 5000])
+def test_a_typed_chart_slot_with_no_chart_stays_as_typed(tiny: TinyProject, number: str) -> None:
+    slot = f'<div data-chart-slot="{number}"></div>'
+    tiny.brief("deficit", HEAD + slot + "\n" + CHART)
+    tiny.build()
+    html = (tiny.output / "briefs" / "deficit" / "index.html").read_text("utf-8")
+    assert slot in html
+    assert html.count('id="chart-recent-balance"') == 1
