@@ -28,7 +28,7 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
 
 
 def timed_build(output: Path, cache: Path) -> float:
-    code = ("import sys; from pathlib import Path; from site_builder.build import build; "
+    code = ("import sys; from pathlib import Path; from site_builder.build.pipeline import build; "
             "from site_builder.project import Project; from site_builder.report import "
             "SilentReporter; build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), "
             "SilentReporter(), Path(sys.argv[3]))")

@@ -360,7 +360,7 @@ _t0 = time.perf_counter()
 import json, resource, sys
 from contextlib import contextmanager
 from pathlib import Path
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.project import Project
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
@@ -410,9 +410,9 @@ import cProfile, pstats, sys
 from pathlib import Path
 profiler = cProfile.Profile()
 profiler.enable()
-import site_builder.worker
-site_builder.worker.PER_WORKER = 10 ** 9  # every page in this process, where the profiler is
-from site_builder.build import build
+import site_builder.build.pages
+site_builder.build.pages.PER_WORKER = 10 ** 9  # every page in this process, where the profiler is
+from site_builder.build.pipeline import build
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), SilentReporter(), Path(sys.argv[3]))
@@ -465,10 +465,10 @@ stats.sort_stats("tottime").print_stats(25)
 PREVIEW_CHILD = r"""
 import json, sys, time
 from pathlib import Path
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.project import Project
 from site_builder.report import SilentReporter
-from site_builder.serve import PreviewServer
+from site_builder.preview.server import PreviewServer
 
 root, cache, out, brief, edits = (Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]),
                                   Path(sys.argv[4]), int(sys.argv[5]))
@@ -695,7 +695,8 @@ def warm_up(peers: list[Peer]) -> None:
     would make every build compile it again) and bring each tool's files into the page cache,
     as on a writer's machine. Cold, in this benchmark, means no build cache and no output."""
     env = {k: v for k, v in OURS_ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-c", "import site_builder.build, site_builder.write"],
+    warm = "import site_builder.build.pipeline, site_builder.build.write"
+    subprocess.run([sys.executable, "-c", warm],
                    env=env, check=True)
     for peer in peers:
         version = [*peer.command[:3], "--version"] if peer.command[0] == sys.executable \

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
     [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-BUILD = ("import sys; from pathlib import Path; from site_builder.build import build; "
+BUILD = ("import sys; from pathlib import Path; from site_builder.build.pipeline import build; "
          "from site_builder.project import Project; from site_builder.report import "
          "SilentReporter; root = Path(sys.argv[1]); "
          "build(Project(root, cache_dir=root / '.cache'), SilentReporter(), root / 'output')")

@@ -31,7 +31,7 @@ from replay import (  # noqa: E402 - the replay servers live with the tests
 
 from site_builder.data.declarations import load_declarations  # noqa: E402
 from site_builder.data.fetch import fetch  # noqa: E402
-from site_builder.data.http import HttpClient  # noqa: E402
+from site_builder.data.http_client import HttpClient  # noqa: E402
 from site_builder.data.snapshot import read_lock  # noqa: E402
 from site_builder.project import Project  # noqa: E402
 from site_builder.report import SilentReporter  # noqa: E402

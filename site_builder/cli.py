@@ -91,12 +91,12 @@ def main(argv: list[str] | None = None) -> int:
                     print("Fetch failed and --strict is set: not building.", file=sys.stderr)
                     return EXIT_FETCH
                 reporter.warn("fetch failed; building from the last good snapshot")
-            from site_builder.build import build
+            from site_builder.build.pipeline import build
 
             output = args.output.resolve() if args.output else None
             build(project, reporter, output, drafts=args.drafts, strict=args.strict)
         elif args.command == "check":
-            from site_builder.check import check
+            from site_builder.check.gate import check
 
             problems = check(project, reporter, args.output.resolve() if args.output else None,
                              external=args.external, stale=not args.offline,
@@ -108,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(problems)} problem(s): not fit to publish.", file=sys.stderr)
                 return EXIT_INPUT
         elif args.command == "serve":
-            from site_builder.serve import serve
+            from site_builder.preview.server import serve
 
             serve(project, reporter, args.host, args.port)
         elif args.command == "new":
-            from site_builder.scaffold import new_brief
+            from site_builder.content.scaffold import new_brief
 
             path = new_brief(project, args.title, dt.date.today())
             reporter.info(f"Wrote {path}: a draft. Preview it with `python -m site_builder "

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from site_builder.build import BuildResult, build
-from site_builder.check import CHROMIUM, CHROMIUM_ARGS
+from site_builder.build.pipeline import BuildResult, build
+from site_builder.check.gate import CHROMIUM, CHROMIUM_ARGS
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 

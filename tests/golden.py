@@ -52,7 +52,7 @@ def fixture_project(root: Path) -> Path:
 def build_fixture(root: Path, shipped: bool = False) -> Path:
     """Build the fixed site (or, with ``shipped``, the project's own content), from scratch,
     into ``root/output``."""
-    from site_builder.build import build
+    from site_builder.build.pipeline import build
     from site_builder.project import Project
     from site_builder.report import SilentReporter
 

@@ -215,8 +215,8 @@ def test_errors_quote_at_most_a_few_hundred_characters_of_a_value(tiny: TinyProj
 def test_readme_figures_lists_every_attribute_briefs_may_use() -> None:
     from conftest import REPO
 
-    from site_builder.figures import Figure, Series
-    from site_builder.sandbox import ALLOWED
+    from site_builder.evaluate.figures import Figure, Series
+    from site_builder.evaluate.sandbox import ALLOWED
 
     readme = (REPO / "README.md").read_text("utf-8")
     figures = readme.split("### Figures\n", 1)[1].split("### Claims\n", 1)[0]

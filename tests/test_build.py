@@ -20,8 +20,9 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject, table_path
 
-from site_builder import search, worker
-from site_builder.build import build
+from site_builder.build import pages as worker
+from site_builder.build import search
+from site_builder.build.pipeline import build
 from site_builder.cli import main
 from site_builder.errors import BuildFailed
 from site_builder.project import Project
@@ -675,7 +676,7 @@ def test_a_strict_umask_still_gives_a_site_a_web_server_can_read(tiny: TinyProje
 KILLABLE_BUILD = """\
 import sys
 from pathlib import Path
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 root = Path(sys.argv[1])

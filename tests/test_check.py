@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from conftest import TinyProject, table_path
 
-from site_builder.check import HttpGet, Problem, check, check_site, http_status
+from site_builder.check.gate import HttpGet, Problem, check, check_site, http_status
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 

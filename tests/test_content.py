@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import TinyProject
 
-from site_builder.content import FrontMatter, parse_document
+from site_builder.content.document import FrontMatter, parse_document
 from site_builder.errors import BuildFailed, SiteError
 
 GOOD = """\

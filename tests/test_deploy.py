@@ -1,6 +1,6 @@
 """What Netlify is told, what GitHub Actions runs, and whether the built site keeps to both.
 
-netlify.toml is read with the preview's own reader (``site_builder.netlify``); the workflows
+netlify.toml is read with the preview's own reader (``site_builder.preview.netlify``); the workflows
 are parsed as YAML and linted with actionlint; the built site is held to the
 Content-Security-Policy that netlify.toml sends, first by reading its HTML and then in
 Chromium, with the policy served as Netlify would serve it.
@@ -26,8 +26,8 @@ import pytest
 import yaml
 from conftest import REPO, launch_chromium
 
-from site_builder.check import serve
-from site_builder.netlify import Rules, load_rules
+from site_builder.check.gate import serve
+from site_builder.preview.netlify import Rules, load_rules
 from site_builder.releases import EASTERN, Release, load_calendar, release_morning
 
 NETLIFY = REPO / "netlify.toml"

@@ -38,13 +38,13 @@ from replay import (
     snapshot_table,
 )
 
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.cli import main
 from site_builder.data import status
 from site_builder.data.declarations import load_declarations
 from site_builder.data.diff import PageChange
 from site_builder.data.fetch import FetchResult, fetch
-from site_builder.data.http import HttpClient
+from site_builder.data.http_client import HttpClient
 from site_builder.data.store import table_file
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter

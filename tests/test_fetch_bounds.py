@@ -42,7 +42,7 @@ from replay import (
 from site_builder.cli import main
 from site_builder.data.declarations import Declaration, load_declarations
 from site_builder.data.fetch import fetch, fetch_deadline
-from site_builder.data.http import MAX_BODY_BYTES, FetchError, HttpClient
+from site_builder.data.http_client import MAX_BODY_BYTES, FetchError, HttpClient
 from site_builder.data.sources import bea, census, fred
 from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError

@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from site_builder import claims, formatting
+from site_builder import formatting
 from site_builder.errors import SiteError
-from site_builder.figures import Figure, Series, Source, change, pct_change, share
+from site_builder.evaluate import claims
+from site_builder.evaluate.figures import Figure, Series, Source, change, pct_change, share
 
 BILLION = 1e9
 MINUS = "\u2212"

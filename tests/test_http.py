@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from replay import JSON, ReplayServer, Reply, replay_server
 
-from site_builder.data.http import FetchError, HttpClient, redact
+from site_builder.data.http_client import FetchError, HttpClient, redact
 
 KEY = "SECRETKEY123"
 NOW = 1786363200.0  # 2026-08-10T12:00:00Z: the time stamped on fetched responses

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import TinyProject, snapshot_of
 
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot, canonical_csv
 from site_builder.data.store import describe, write_snapshot
@@ -247,7 +247,7 @@ def test_a_build_with_nothing_to_do_loads_no_page_machinery(tiny: TinyProject) -
     Site(tiny, random.Random(13))
     build(tiny.project, SilentReporter(), tiny.output)
     script = (
-        "import sys; from pathlib import Path; from site_builder.build import build; "
+        "import sys; from pathlib import Path; from site_builder.build.pipeline import build; "
         "from site_builder.project import Project; "
         "from site_builder.report import SilentReporter; "
         f"r = build(Project(Path({str(tiny.root)!r}), cache_dir=Path({str(tiny.project.cache)!r})),"

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from conftest import REPO, TinyProject, table_path
 
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.data.snapshot import DatasetMeta, Snapshot, read_lock
 from site_builder.data.store import table_file, write_snapshot
 from site_builder.project import Project
@@ -76,7 +76,7 @@ def _killed_at(step: int, root: str, work: Callable[..., object], args: tuple[An
 #: fork of a threaded process can inherit a held lock and hang), that has the build
 #: imported already, so each child starts in milliseconds.
 CHILDREN = multiprocessing.get_context("forkserver")
-CHILDREN.set_forkserver_preload(["site_builder.build", "site_builder.data.store"])
+CHILDREN.set_forkserver_preload(["site_builder.build.pipeline", "site_builder.data.store"])
 
 
 def run_killed_at(step: int, work: Callable[..., object], args: tuple[Any, ...],

@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import REPO, TinyProject, table_path
 
-from site_builder.build import build
+from site_builder.build.pipeline import build
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot, canonical_csv
 from site_builder.data.store import describe, write_snapshot

@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 
 from site_builder.errors import SiteError
-from site_builder.netlify import Redirect, Rules, load_rules
+from site_builder.preview.netlify import Redirect, Rules, load_rules
 
 
 def rules_from(tmp_path: Path, text: str) -> Rules:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from site_builder.data.snapshot import Snapshot
-from site_builder.prose import evaluate, expression_environment
-from site_builder.scope import PageScope
+from site_builder.evaluate.expressions import evaluate, expression_environment
+from site_builder.evaluate.scope import PageScope
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 LOCK = Path(__file__).resolve().parents[1] / "content" / "data" / "snapshot.lock.json"
@@ -88,7 +88,7 @@ def test_every_helper_is_documented() -> None:
 
 
 def test_every_front_matter_key_is_documented() -> None:
-    from site_builder.content import FrontMatter
+    from site_builder.content.document import FrontMatter
 
     documented = {code(row[0]) for row in table("### Front matter")}
     assert documented == set(FrontMatter.model_fields)

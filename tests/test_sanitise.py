@@ -9,7 +9,7 @@ import io
 import pytest
 from conftest import TinyProject
 
-from site_builder.check import check, check_site
+from site_builder.check.gate import check, check_site
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
 

@@ -18,9 +18,9 @@ import pytest
 from conftest import TinyProject, launch_chromium, snapshot_of
 from playwright.sync_api import Browser
 
-from site_builder import search
-from site_builder.build import build
-from site_builder.check import BuiltSite, check_links, serve
+from site_builder.build import search
+from site_builder.build.pipeline import build
+from site_builder.check.gate import BuiltSite, check_links, serve
 from site_builder.errors import SiteError
 from site_builder.project import Project
 from site_builder.report import SilentReporter

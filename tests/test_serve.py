@@ -21,13 +21,13 @@ import requests
 from conftest import REPO, TinyProject, require_chromium
 from playwright.sync_api import sync_playwright
 
-from site_builder.build import BuildResult, build
-from site_builder.check import CHROMIUM
+from site_builder.build.pipeline import BuildResult, build
+from site_builder.build.search import Cancelled, index_site
+from site_builder.check.gate import CHROMIUM
 from site_builder.errors import SiteError
+from site_builder.preview.server import PreviewServer
 from site_builder.project import Project
 from site_builder.report import Reporter, SilentReporter
-from site_builder.search import Cancelled, index_site
-from site_builder.serve import PreviewServer
 
 EVENT_TIMEOUT = 5.0  # s: how long a test waits for the next event
 
@@ -493,7 +493,7 @@ import sys
 from pathlib import Path
 from site_builder.project import Project
 from site_builder.report import ConsoleReporter
-from site_builder.serve import serve
+from site_builder.preview.server import serve
 serve(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), ConsoleReporter(), port=0)
 """
 

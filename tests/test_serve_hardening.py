@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import TinyProject
 
+from site_builder.preview.server import REQUEST_QUEUE, PreviewServer
 from site_builder.report import SilentReporter
-from site_builder.serve import REQUEST_QUEUE, PreviewServer
 
 BRIEF = """\
 ---

@@ -31,13 +31,13 @@ from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject
 from lxml import etree
 
-from site_builder.charts import Chart
-from site_builder.content import parse_document
+from site_builder.build.plan import find_sources
+from site_builder.content.document import parse_document
 from site_builder.data.snapshot import Snapshot
-from site_builder.pages import evaluate
-from site_builder.plan import find_sources
+from site_builder.evaluate.charts import Chart
+from site_builder.evaluate.expressions import expression_environment
+from site_builder.evaluate.page import evaluate
 from site_builder.project import Project
-from site_builder.prose import expression_environment
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 ATOM = "http://www.w3.org/2005/Atom"

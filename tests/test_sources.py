@@ -39,7 +39,7 @@ from replay import (
 )
 
 from site_builder.data.declarations import Declaration, load_declarations
-from site_builder.data.http import FetchError, HttpClient
+from site_builder.data.http_client import FetchError, HttpClient
 from site_builder.data.sources import Fetched, bea, census, fred
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,10 +12,10 @@ import pytest
 from conftest import TinyProject
 from markupsafe import Markup
 
-from site_builder.check import Problem, check
+from site_builder.check.gate import Problem, check
 from site_builder.errors import SiteError
+from site_builder.evaluate.typed_literals import Finding, literal, scan_file
 from site_builder.report import SilentReporter
-from site_builder.typed_literals import Finding, literal, scan_file
 
 HEAD = "---\ntitle: Trade in 2024\ndate: 2025-02-05\nsummary: How trade changed.\n---\n"
 

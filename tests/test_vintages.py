@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO, TinyProject
 
 from site_builder import cli, formatting
-from site_builder.consistency import contradictions
+from site_builder.build.consistency import contradictions
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed
 

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from site_builder.data.live import is_live
 from site_builder.errors import SiteError
 
 
@@ -88,6 +89,12 @@ class Declaration(_Strict):
     series_ids: dict[str, str] = Field(default_factory=dict)
     seed: Seed | None = None
     fetch: Fetch | None = None
+
+    @property
+    def live(self) -> bool:
+        """Kept current by ``fetch``: it has fetch settings, neither pinned to a vintage nor
+        closed at an ``end``. Only a live dataset can fall behind the release calendar."""
+        return is_live(dict(self.fetch) if self.fetch is not None else None)
 
 
 def load_declarations(path: Path) -> dict[str, Declaration]:

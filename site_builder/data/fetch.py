@@ -11,7 +11,8 @@ from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from site_builder.content import Document
+from site_builder.build.plan import find_sources
+from site_builder.content.document import Document
 from site_builder.data import status
 from site_builder.data.declarations import Declaration, Fetch, load_declarations
 from site_builder.data.diff import (
@@ -21,16 +22,15 @@ from site_builder.data.diff import (
     compare_tables,
     sentences,
 )
-from site_builder.data.http import HttpClient
+from site_builder.data.http_client import HttpClient
 from site_builder.data.snapshot import Dataset, Snapshot, canonical_csv
 from site_builder.data.sources import Fetched, bea, census, fred
 from site_builder.data.store import clear_leftovers, describe, write_snapshot
 from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.pages import Page, evaluate, url_for
-from site_builder.plan import find_sources
+from site_builder.evaluate.expressions import expression_environment
+from site_builder.evaluate.page import Page, evaluate, url_for
 from site_builder.project import Project
-from site_builder.prose import expression_environment
 from site_builder.report import Reporter
 
 CLIENTS = {"fred": fred.fetch, "census": census.fetch, "bea": bea.fetch}
@@ -264,7 +264,7 @@ def _page_change(project: Project, address: str, was: Document, now: Document, o
     except SiteError:
         return None  # already broken; the build reports it
     same_text = (was.meta, was.body, was.row) == (now.meta, now.body, now.row)
-    if same_text and not changed & _read(before):
+    if same_text and not changed & before.read:
         return None
     try:
         after = evaluate(now, new, env, project.charts)
@@ -275,11 +275,6 @@ def _page_change(project: Project, address: str, was: Document, now: Document, o
                    if a.key != b.key)
     return PageChange(address, source, changes, charts) if changes or charts else None
 
-
-def _read(page: Page) -> set[str]:
-    """The datasets a page shows or reads, its charts' included."""
-    return ({m.name for m in page.datasets} | set(page.depends)
-            | {name for chart in page.charts for name in chart.datasets})
 
 
 def _sentences(page: Page) -> list[str]:

@@ -51,10 +51,7 @@ def live_ages(declarations: dict[str, Declaration], snapshot: Snapshot, today: d
     """
     ages = {}
     for name, decl in declarations.items():
-        spec = decl.fetch
-        if spec is None or spec.vintage is not None or spec.end is not None:
-            continue
-        if name in snapshot.metas:
+        if decl.live and name in snapshot.metas:
             ages[name] = age_days(snapshot.metas[name].retrieved, today)
     return dict(sorted(ages.items(), key=lambda item: -item[1]))
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from site_builder.data.declarations import Declaration
-from site_builder.data.http import FetchError
+from site_builder.data.http_client import FetchError
 from site_builder.data.snapshot import Dataset
 
 Reject = Callable[..., FetchError]

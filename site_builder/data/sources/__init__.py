@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from site_builder.data.http import FetchError
+from site_builder.data.http_client import FetchError
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from site_builder.data.declarations import Declaration
-from site_builder.data.http import FetchError, HttpClient, Response
+from site_builder.data.http_client import FetchError, HttpClient, Response
 from site_builder.data.snapshot import UNIT_SCALES
 from site_builder.data.sources import Fetched, missing_key
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from site_builder.data.declarations import Declaration
-from site_builder.data.http import FetchError, HttpClient, Response
+from site_builder.data.http_client import FetchError, HttpClient, Response
 from site_builder.data.sources import Fetched, missing_key
 
 BASE = "https://api.census.gov/data/timeseries/intltrade"

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from site_builder.data.declarations import Declaration, FredSeries
-from site_builder.data.http import FetchError, HttpClient, Response
+from site_builder.data.http_client import FetchError, HttpClient, Response
 from site_builder.data.sources import Fetched, missing_key, month_end, month_start
 
 API_ROOT = "https://api.stlouisfed.org"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from site_builder.atomic import make_folders, staging_dir, swap_dir, write_new
-from site_builder.incremental import digest
+from site_builder.build.cache import digest
 
 
 class Stage:

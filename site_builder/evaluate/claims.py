@@ -18,7 +18,7 @@ from typing import overload
 
 from site_builder import formatting
 from site_builder.errors import SiteError
-from site_builder.figures import Figure, Series, normalise_period
+from site_builder.evaluate.figures import Figure, Series, normalise_period
 
 HINT = ("Change the wording, or state the vintage the claim holds in: add vintage=True to "
         "the claim (it then reads \"… in the data of DATE\").")

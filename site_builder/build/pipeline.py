@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from site_builder.atomic import remove_stale_stages
-from site_builder.consistency import contradictions
-from site_builder.errors import BuildFailed, SiteError
-from site_builder.incremental import BuildCache, PageRecord, digest
-from site_builder.plan import Plan, plan_build
-from site_builder.project import Project
-from site_builder.report import Reporter
-from site_builder.search import SEARCH, index_site, is_whole, remove_stale_scratch
-from site_builder.site import Entry, Site, newest_first, page_file
-from site_builder.write import (
+from site_builder.build.cache import BuildCache, PageRecord, digest
+from site_builder.build.consistency import contradictions
+from site_builder.build.plan import Plan, plan_build
+from site_builder.build.search import (
+    SEARCH,
+    index_site,
+    is_whole,
+    merge_paths,
+    remove_stale_scratch,
+)
+from site_builder.build.write import (
     Stage,
     changes,
     complete,
@@ -30,9 +32,13 @@ from site_builder.write import (
     publish_in_place,
     publish_new,
 )
+from site_builder.content.entries import Entry, Site, newest_first, page_file
+from site_builder.errors import BuildFailed, SiteError
+from site_builder.project import Project
+from site_builder.report import Reporter
 
 if TYPE_CHECKING:
-    from site_builder.worker import Built
+    from site_builder.build.pages import Built
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
 def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, PageRecord],
                  reporter: Reporter, workers: int | None) -> list[Built]:
     """Build the stale pages into ``stage``; record each good one in ``records``."""
-    from site_builder.worker import Job, build_pages
+    from site_builder.build.pages import Job, build_pages
 
     job = Job(plan.project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
               stage.present, workers)
@@ -176,14 +182,15 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
 
 def _site_files(project: Project, site: Site, charted: bool) -> dict[str, bytes]:
     """The listings, feeds, assets and the site's own social card."""
-    from site_builder.feeds import render_feeds
-    from site_builder.listings import render_listings
-    from site_builder.render import Assets, template_environment
-    from site_builder.social import CardRenderer, site_card
+    from site_builder.charts.social import CardRenderer, site_card
+    from site_builder.render.feeds import render_feeds
+    from site_builder.render.listings import render_listings
+    from site_builder.render.templates import Assets, template_environment
 
     assets = Assets(project.templates, project.cache)
     env = template_environment(project.templates, site, assets, project.cache)
-    return (assets.files(charted) | render_listings(site, env) | render_feeds(site, env)
+    parts = merge_paths(e.file for e in (*site.briefs, *site.pages))
+    return (assets.files(charted) | render_listings(site, env, parts) | render_feeds(site, env)
             | site_card(site, CardRenderer(project.cache)))
 
 

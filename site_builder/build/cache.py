@@ -17,8 +17,8 @@ from typing import Any
 import orjson
 
 from site_builder.atomic import write_file
+from site_builder.build.search import SEARCH
 from site_builder.data.snapshot import DatasetMeta
-from site_builder.search import SEARCH
 
 FORMAT = 4
 

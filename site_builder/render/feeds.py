@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from jinja2 import Environment
 
-from site_builder.listings import INDEX_SIZE, by_tag, by_year
-from site_builder.render import render_template
-from site_builder.site import Site
+from site_builder.content.entries import Site
+from site_builder.render.listings import INDEX_SIZE, by_tag, by_year
+from site_builder.render.templates import render_template
 
 
 def _updated(site: Site) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from markupsafe import escape
 
 from site_builder.atomic import write_file
-from site_builder.site import Entry, Site, plain
+from site_builder.content.entries import Entry, Site, plain
 
 WIDTH, HEIGHT = 1200, 630
 FONT = "Liberation Sans, Arial, Helvetica, sans-serif"

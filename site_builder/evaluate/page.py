@@ -7,13 +7,16 @@ from pathlib import Path
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from site_builder import prose, sanitise
-from site_builder.charts import Chart, prepare
-from site_builder.content import Document, FrontMatter, Highlight
+from site_builder.content import sanitise
+from site_builder.content.document import Document, FrontMatter, Highlight
+from site_builder.content.entries import Entry, page_file
+from site_builder.content.fences import extract_charts
+from site_builder.content.markdown import to_html
 from site_builder.data.snapshot import DatasetMeta, Snapshot
-from site_builder.figures import Source
-from site_builder.scope import PageScope
-from site_builder.site import Entry, page_file
+from site_builder.evaluate.charts import Chart, prepare
+from site_builder.evaluate.expressions import evaluate as run_expressions
+from site_builder.evaluate.figures import Source
+from site_builder.evaluate.scope import PageScope
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,16 @@ class Page:
     def is_brief(self) -> bool:
         return self.doc.kind == "brief"
 
+    @property
+    def cited(self) -> set[str]:
+        """The datasets the page shows: those its figures cite and its charts draw."""
+        return {m.name for m in self.datasets} | {n for c in self.charts for n in c.datasets}
+
+    @property
+    def read(self) -> set[str]:
+        """Every dataset the page read, the copies it only compared figures with included."""
+        return self.cited | set(self.depends)
+
 
 def entry_for(page: Page) -> Entry:
     meta = page.doc.meta
@@ -62,14 +75,14 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
     scope = PageScope(snapshot, doc.meta.as_of if isinstance(doc.meta, FrontMatter) else None,
                       doc.row)
     helpers = scope.helpers()
-    text, blocks = prose.extract_charts(doc.body, doc.path, doc.body_line)
+    text, blocks = extract_charts(doc.body, doc.path, doc.body_line)
 
     def expression(item: Highlight, key: str) -> tuple[str, str]:
         line = doc.lines.get(key, doc.lines.get(key.split(".")[0], 1))
         scope.line = line
-        html = prose.evaluate("{{ " + item.value + " }}", helpers, env, doc.path, line)
+        html = run_expressions("{{ " + item.value + " }}", helpers, env, doc.path, line)
         # A label may compute its words too, e.g. the year a "latest full year" figure is of.
-        label = prose.evaluate(item.label, helpers, env, doc.path, line)
+        label = run_expressions(item.label, helpers, env, doc.path, line)
         # shown as HTML: held to the allowlist of a brief's raw HTML, like the body
         html = sanitise.checked(html, item.value, doc.path, line, doc.kind)
         return label, scope.fill_figures(html)
@@ -81,7 +94,7 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         highlights = tuple(expression(h, f"highlights.{number}")
                            for number, h in enumerate(meta.highlights))
     scope.line = doc.body_line
-    markdown_text = prose.evaluate(text, helpers, env, doc.path, doc.body_line)
+    markdown_text = run_expressions(text, helpers, env, doc.path, doc.body_line)
     charts = tuple(prepare(block, scope, charts_dir, doc.path) for block in blocks)
     for chart in charts:
         for source in chart.sources:
@@ -90,7 +103,7 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
     return Page(
         doc=doc, url=url_for(doc), charts=charts,
         # raw HTML held to the allowlist before the build's own figures and charts go in
-        body_html=scope.fill_figures(sanitise.checked(prose.to_html(markdown_text),
+        body_html=scope.fill_figures(sanitise.checked(to_html(markdown_text),
                                                       markdown_text, doc.path, doc.body_line,
                                                       doc.kind)),
         headline=headline, highlights=highlights or (), sources=tuple(scope.sources),

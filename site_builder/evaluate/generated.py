@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from site_builder.atomic import write_file
-from site_builder.content import split_front_matter
+from site_builder.content.document import split_front_matter
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
 from site_builder.releases import load_calendar, next_after

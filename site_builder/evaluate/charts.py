@@ -14,14 +14,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import escape
-
-from site_builder import chart_checks, formatting, theme
-from site_builder.atomic import write_file
+from site_builder import formatting
+from site_builder.content.fences import ChartBlock
 from site_builder.errors import SiteError, quoted
-from site_builder.figures import Source, within
-from site_builder.prose import ChartBlock
-from site_builder.scope import PageScope
+from site_builder.evaluate import chart_checks, theme
+from site_builder.evaluate.figures import Source, within
+from site_builder.evaluate.scope import PageScope
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -355,58 +353,3 @@ def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float,
 
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-class Renderer:
-    """Static SVG from Vega-Lite via vl-convert, cached on disk by content hash. Processes
-    may share one cache folder."""
-
-    def __init__(self, cache_dir: Path) -> None:
-        self.folder = cache_dir / "charts"
-        self.rendered = 0
-        self.cached = 0
-
-    def svg(self, chart: Chart) -> str:
-        """The chart's SVG: from the cache, else drawn (the engine starts on first use, once
-        per process)."""
-        path = self.folder / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
-        if path.exists():
-            self.cached += 1
-            return path.read_text(encoding="utf-8")
-        import vl_convert as vlc
-
-        try:
-            svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
-        except ValueError as exc:
-            raise SiteError(f"chart {chart.id!r}: Vega-Lite rejected the spec: "
-                            f"{str(exc).splitlines()[0]}",
-                            hint="Check mark and encoding against the Vega-Lite docs.") from exc
-        write_file(path, svg.encode("utf-8"))
-        self.rendered += 1
-        return svg
-
-
-def accessible_svg(svg: str, chart: Chart, dom_id: str) -> str:
-    """Give the SVG an image role, a title and a description, and let CSS size it."""
-    title_id, desc_id = f"{dom_id}-title", f"{dom_id}-desc"
-    head, sep, rest = svg.partition(">")
-    if not head.startswith("<svg") or not sep:
-        raise SiteError(f"chart {chart.id!r}: the renderer returned no SVG")
-    head = re.sub(r'\s(width|height)="[^"]*"', "", head, count=2)
-    return (f'{head} role="img" aria-labelledby="{title_id} {desc_id}" focusable="false">'
-            f'<title id="{title_id}">{escape(chart.title)}</title>'
-            f'<desc id="{desc_id}">{escape(chart.description)}</desc>{rest}')
-
-
-def vega_bundle(cache_dir: Path) -> bytes:
-    """Vega, Vega-Lite and vega-embed in one script, served from the site (no CDN).
-
-    Built from the copies inside vl-convert, so the interactive charts use the same Vega
-    as the static SVG; cached per vl-convert version because bundling takes about a second.
-    """
-    path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
-    if not path.exists():
-        import vl_convert as vlc
-
-        write_file(path, vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode())
-    return path.read_bytes()

@@ -10,9 +10,8 @@ from collections import defaultdict
 
 from jinja2 import Environment
 
-from site_builder.render import render_template
-from site_builder.search import merge_paths
-from site_builder.site import Entry, Site, slugify
+from site_builder.content.entries import Entry, Site, slugify
+from site_builder.render.templates import render_template
 
 INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
 
@@ -33,14 +32,15 @@ def by_year(site: Site) -> dict[str, list[Entry]]:
     return dict(sorted(years.items(), reverse=True))
 
 
-def render_listings(site: Site, env: Environment) -> dict[str, bytes]:
+def render_listings(site: Site, env: Environment, search_parts: list[str]) -> dict[str, bytes]:
+    """The listing pages; ``search_parts``: the index parts the search page merges."""
     files = {
         "index.html": render_template(env, "index.html", briefs=site.briefs[:INDEX_SIZE],
                                       more=len(site.briefs) > INDEX_SIZE, path="/"),
         "404.html": render_template(env, "404.html", path="/404.html"),
         "search/index.html": render_template(
             env, "search.html", path="/search/",
-            parts=merge_paths(e.file for e in (*site.briefs, *site.pages))),
+            parts=search_parts),
     }
     tags = by_tag(site)
     files["tags/index.html"] = render_template(

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from site_builder.atomic import write_file
+from site_builder.content.entries import slugify
 from site_builder.errors import SiteError
 from site_builder.project import Project
-from site_builder.site import slugify
 
 TEMPLATE = """\
 ---

@@ -27,7 +27,7 @@ from jinja2.utils import Namespace, pass_eval_context
 from markupsafe import Markup
 
 from site_builder.errors import SiteError, quoted
-from site_builder.figures import Figure, Series
+from site_builder.evaluate.figures import Figure, Series
 
 #: Characters of a string, or items of a list, one operation or ``range`` may make.
 MAX_ITEMS = 100_000

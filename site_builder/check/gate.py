@@ -4,7 +4,8 @@ Checks, by the ``kind`` of problem they report: ``link`` (internal links and anc
 ``external`` (other hosts' links, on request), ``html`` (parse errors, ids, title, lang, alt),
 ``feed`` and ``sitemap`` (schemas and targets), ``stale`` (briefs behind the newest release),
 ``draft`` (drafts that leaked), ``weight`` (page weight, render-blocking scripts), ``typed``
-(figures and claim words typed by hand in the sources, see :mod:`site_builder.typed_literals`),
+(figures and claim words typed by hand in the sources, see
+:mod:`site_builder.evaluate.typed_literals`),
 ``unsafe`` (a script that is not the site's own, an ``on...=`` handler, a ``javascript:`` URL)
 and ``a11y`` (axe-core in Chromium, where one is installed). :func:`check` builds first and
 reports a failed build as ``claim`` (a figure or claim the data no longer support) or ``build``
@@ -37,21 +38,21 @@ import requests
 from html5lib.constants import E as HTML5_ERRORS
 from lxml import etree
 
-from site_builder import sanitise
 from site_builder.atomic import write_file
-from site_builder.build import build
+from site_builder.build.pipeline import build
+from site_builder.build.search import ENTRY
 from site_builder.config import load_config
-from site_builder.content import Document, FrontMatter, parse_document
+from site_builder.content import sanitise
+from site_builder.content.document import Document, FrontMatter, parse_document
 from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.pages import evaluate
+from site_builder.evaluate.expressions import expression_environment
+from site_builder.evaluate.page import evaluate
+from site_builder.evaluate.typed_literals import scan_project
 from site_builder.project import Project
-from site_builder.prose import expression_environment
 from site_builder.releases import latest, load_calendar
 from site_builder.report import Reporter
-from site_builder.search import ENTRY
-from site_builder.typed_literals import scan_project
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
@@ -496,7 +497,7 @@ def check_sitemap(site: BuiltSite) -> list[Problem]:
         elif site.file_for(site.site_path("", url)[0]) is None:
             problems.append(Problem("sitemap", "sitemap.xml", loc.sourceline,
                                     f"{url} is in the sitemap but no page was built for it",
-                                    "Fix site_builder/feeds.py or the page's template."))
+                                    "Fix site_builder/render/feeds.py or the page's template."))
     return problems
 
 
@@ -513,8 +514,7 @@ def check_stale(project: Project, today: dt.date, reporter: Reporter) -> list[Pr
     if newest is None:
         return []
     declarations = load_declarations(project.declarations)
-    live = {name for name, d in declarations.items()
-            if d.fetch and d.fetch.vintage is None and d.fetch.end is None}
+    live = {name for name, d in declarations.items() if d.live}
     snapshot, env = Snapshot(project.lockfile), expression_environment()
     problems = []
     for doc in _briefs(project):
@@ -525,8 +525,7 @@ def check_stale(project: Project, today: dt.date, reporter: Reporter) -> list[Pr
         except SiteError as exc:
             problems.append(_build_problem(project, exc if exc.path else exc.located(doc.path)))
             continue
-        used = {m.name for m in page.datasets} | {n for c in page.charts for n in c.datasets}
-        for name in sorted(used & live):
+        for name in sorted(page.cited & live):
             meta = snapshot.meta(name)
             if "monthly" in meta.frequency and re.fullmatch(r"\d{4}-\d{2}", meta.last) \
                     and meta.last < newest.covers:
@@ -638,7 +637,7 @@ URL_ATTRS = frozenset({*LINK_ATTRS, "action", "formaction", "poster", "data", "c
 def check_unsafe(site: BuiltSite) -> list[Problem]:
     """Markup that runs code and is not the site's own: a <script> other than the site's
     (``src`` under /assets/ or /pagefind/, or JSON-LD data), any ``on...=`` event handler,
-    and any ``javascript:`` URL. The build keeps these out of briefs (site_builder.sanitise);
+    and any ``javascript:`` URL. The build keeps these out of briefs (content.sanitise);
     this finds them however they got into output/, e.g. a template or a hand edit."""
     problems = []
     hint = ("Remove it: the site runs only its own scripts. If a template added it, fix the "

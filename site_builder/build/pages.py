@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from site_builder.build.cache import PageRecord
+from site_builder.build.plan import Source
 from site_builder.errors import SiteError
-from site_builder.incremental import PageRecord
-from site_builder.plan import Source
 from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
 from site_builder.report import Progress
@@ -59,13 +59,13 @@ class PageBuilder:
     sandbox, the templates, the chart and card renderers, the staging folder."""
 
     def __init__(self, job: Job) -> None:
-        from site_builder.charts import Renderer
+        from site_builder.build.write import Stage
+        from site_builder.charts.draw import Renderer
+        from site_builder.charts.social import CardRenderer
+        from site_builder.content.entries import Site
         from site_builder.data.snapshot import Snapshot
-        from site_builder.prose import expression_environment
-        from site_builder.render import Assets, template_environment
-        from site_builder.site import Site
-        from site_builder.social import CardRenderer
-        from site_builder.write import Stage
+        from site_builder.evaluate.expressions import expression_environment
+        from site_builder.render.templates import Assets, template_environment
 
         project = job.project
         self.job = job
@@ -89,9 +89,10 @@ class PageBuilder:
             return Built(source.relative, error=exc)
 
     def _build(self, source: Source) -> Built:
-        from site_builder.content import FrontMatter
-        from site_builder.pages import entry_for, evaluate
-        from site_builder.render import render_page
+        from site_builder.content.document import FrontMatter
+        from site_builder.evaluate.page import entry_for, evaluate
+        from site_builder.evaluate.release_note import release_note
+        from site_builder.render.templates import render_page
 
         doc = source.parse()
         if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not self.job.drafts:
@@ -100,13 +101,10 @@ class PageBuilder:
         before = self.charts.rendered
         drawn = {chart.key: self.charts.svg(chart) for chart in page.charts}
         files = render_page(self.site, self.env, page, drawn, self.cards,
-                            self.job.status.note(page))
-        datasets = {m.name for m in page.datasets} | set(page.depends)
-        for chart in page.charts:
-            datasets.update(chart.datasets)
+                            release_note(self.job.status, page))
         record = PageRecord(
             source=source.digest,
-            datasets={name: self.snapshot.meta(name).sha256 for name in sorted(datasets)},
+            datasets={name: self.snapshot.meta(name).sha256 for name in sorted(page.read)},
             modules={str(p): self.job.modules.get(str(p), "") for p in page.modules},
             entry=entry_for(page).to_json(),
             files=self.stage.put(files),

@@ -33,15 +33,15 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from site_builder.build import BuildResult
-from site_builder.build import build as build_site
+from site_builder.build.pipeline import BuildResult
+from site_builder.build.pipeline import build as build_site
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.netlify import Rules, load_rules, redirects_file
+from site_builder.preview.netlify import Rules, load_rules, redirects_file
 from site_builder.project import Project
 from site_builder.report import Reporter
 
 RELOAD_SCRIPT = "/__preview/reload.js"
-RELOAD_JS = (Path(__file__).parent / "preview" / "reload.js").read_text(encoding="utf-8")
+RELOAD_JS = (Path(__file__).with_name("reload.js")).read_text(encoding="utf-8")
 EVENTS = "/__preview/events"
 KEEP_ALIVE_SECONDS = 15.0
 DEBOUNCE_SECONDS = 0.1  # a change must hold this long before a rebuild: editors save in steps
@@ -353,7 +353,7 @@ class PreviewServer:
         """Bring the search index up to date after each good build, once the folder has been
         quiet for a moment; a change on disk stops it, and the build after it starts it
         again."""
-        from site_builder.search import Cancelled, index_site
+        from site_builder.build.search import Cancelled, index_site
 
         def cancelled() -> bool:
             return self._change_pending.is_set() or self._stopping.is_set()

@@ -13,19 +13,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from site_builder.build.cache import BuildCache, PageRecord, digest, tree_digest
+from site_builder.data.live import live_datasets
 from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import SiteError
-from site_builder.incremental import BuildCache, PageRecord, digest, tree_digest
 from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
 from site_builder.report import Reporter
 
 if TYPE_CHECKING:
     from site_builder.config import SiteConfig
-    from site_builder.content import Document
+    from site_builder.content.document import Document
 
-CODE = Path(__file__).parent
+CODE = Path(__file__).parents[1]  # the site_builder package: its code is part of the key
 CHART_FENCE = re.compile(rb"^(?:`{3,}|~{3,})[ \t]*chart[ \t]*$", re.MULTILINE)
 
 
@@ -43,7 +44,7 @@ class Source:
     def digest(self) -> str:
         if self.row is None:
             return digest(self.text)
-        from site_builder.generate import row_key
+        from site_builder.evaluate.generated import row_key
 
         return digest(self.text + row_key(self.row))
 
@@ -53,7 +54,7 @@ class Source:
         return CHART_FENCE.search(self.text) is not None
 
     def parse(self) -> Document:
-        from site_builder.content import parse_document
+        from site_builder.content.document import parse_document
 
         text = self.text.decode("utf-8") if self.row else None
         return parse_document(self.path, self.kind, text, self.row)
@@ -81,7 +82,7 @@ def find_sources(project: Project, snapshot: Snapshot, today: dt.date | None = N
     errors = []
     templates = [project.generated / n for n in _markdown_files(project.generated)]
     if templates:
-        from site_builder.generate import expand
+        from site_builder.evaluate.generated import expand
     for template in templates:
         relative = str(template.relative_to(project.root))
         try:
@@ -97,7 +98,7 @@ def find_sources(project: Project, snapshot: Snapshot, today: dt.date | None = N
 
 def load_documents(project: Project, drafts: bool) -> tuple[list[Document], list[SiteError]]:
     """Parse every brief and page; collect all front-matter errors rather than stop at one."""
-    from site_builder.content import FrontMatter
+    from site_builder.content.document import FrontMatter
 
     sources, errors = find_sources(project, Snapshot(project.lockfile))
     docs = []
@@ -167,7 +168,7 @@ def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool,
     stale. Problems are collected in ``Plan.errors``, not raised, so all are shown at once."""
     snapshot = Snapshot(project.lockfile)
     status = ReleaseStatus.load(project.content / "data" / "releases.toml", today,
-                                project.declarations, snapshot.metas)
+                                live_datasets(project.declarations), snapshot.metas)
     cache = BuildCache.open(project.cache, output, build_key(project, drafts, status))
     modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
     sources, problems = find_sources(project, snapshot, today)

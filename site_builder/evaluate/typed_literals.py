@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markupsafe import Markup, escape
 
-from site_builder.content import compose_yaml
+from site_builder.content.document import compose_yaml
 from site_builder.errors import SiteError
 
 if TYPE_CHECKING:

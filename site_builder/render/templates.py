@@ -18,13 +18,14 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from site_builder.charts import Chart, accessible_svg, vega_bundle
-from site_builder.content import FrontMatter
+from site_builder.charts.draw import accessible_svg, vega_bundle
+from site_builder.charts.social import CardRenderer, card_svg
+from site_builder.content.document import FrontMatter
+from site_builder.content.entries import Entry, Site, card_alt, slugify
+from site_builder.content.fences import PLACEHOLDER
 from site_builder.errors import SiteError
-from site_builder.pages import Page, entry_for
-from site_builder.prose import PLACEHOLDER
-from site_builder.site import Entry, Site, card_alt, slugify
-from site_builder.social import CardRenderer, card_svg
+from site_builder.evaluate.charts import Chart
+from site_builder.evaluate.page import Page, entry_for
 
 VEGA = "vega-embed.js"  # Vega, Vega-Lite and vega-embed, for pages with charts
 

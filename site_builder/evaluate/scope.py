@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from site_builder import claims, formatting
+from site_builder import formatting
 from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.data.vintages import Composite, vintage_dates
 from site_builder.errors import SiteError, quoted
-from site_builder.figures import (
+from site_builder.evaluate import claims
+from site_builder.evaluate.figures import (
     Figure,
     Series,
     Source,
@@ -29,7 +30,7 @@ from site_builder.figures import (
     pct_change,
     share,
 )
-from site_builder.typed_literals import literal
+from site_builder.evaluate.typed_literals import literal
 
 if TYPE_CHECKING:
     import pandas as pd
