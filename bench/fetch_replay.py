@@ -29,6 +29,7 @@ from replay import (  # noqa: E402 - the replay servers live with the tests
     snapshot_rows,
 )
 
+from site_builder.build.impact import PageImpact  # noqa: E402
 from site_builder.data.declarations import load_declarations  # noqa: E402
 from site_builder.data.fetch import fetch  # noqa: E402
 from site_builder.data.http_client import HttpClient  # noqa: E402
@@ -90,7 +91,8 @@ def main() -> None:
             for run in ("cold", "cached"):
                 client = HttpClient(project.cache / "http")
                 start = time.perf_counter()
-                result = fetch(project, SilentReporter(), env, http=client, only=replayable)
+                result = fetch(project, SilentReporter(), env, http=client, only=replayable,
+                               impact=PageImpact(project))
                 seconds = time.perf_counter() - start
                 print(f"{run:<8}{len(result.diff.datasets):>10}{result.requests:>10}"
                       f"{result.cache_hits:>8}{result.retries:>9}{seconds:>9.2f}  "

@@ -10,12 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-FILE_MODE, FOLDER_MODE = 0o644, 0o755  # what a web server needs to read the site
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-# Under the usual umask (022 or 002) files and folders are created with these modes; only a
-# stricter one (077, 027) needs a chmod after each, a system call per file.
-NEEDS_CHMOD = bool(_UMASK & FOLDER_MODE)
+#: What a web server needs to read the site, whatever the umask (a strict one, 077 or 027,
+#: would hide the files from it).
+FILE_MODE, FOLDER_MODE = 0o644, 0o755
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -25,7 +22,7 @@ def write_file(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            os.fchmod(handle.fileno(), 0o644)
+            os.fchmod(handle.fileno(), FILE_MODE)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -86,7 +83,7 @@ def staging_dir(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=owned_prefix(f".{target.name}.new-"),
                                    dir=target.parent))
-    staged.chmod(0o755)
+    staged.chmod(FOLDER_MODE)
     return staged
 
 
@@ -164,8 +161,7 @@ def write_new(path: Path, data: bytes) -> None:
         rest = memoryview(data)
         while rest:
             rest = rest[os.write(fd, rest):]
-        if NEEDS_CHMOD:
-            os.fchmod(fd, FILE_MODE)
+        os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
 
@@ -181,8 +177,7 @@ def make_folders(folder: Path, root: Path, known: set[Path] | None = None) -> No
     for path in reversed(missing):
         try:
             path.mkdir(mode=FOLDER_MODE)
-            if NEEDS_CHMOD:
-                path.chmod(FOLDER_MODE)
+            path.chmod(FOLDER_MODE)
         except FileExistsError:  # another process made it first
             pass
         known.add(path)

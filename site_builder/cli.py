@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             output = args.output.resolve() if args.output else None
             build(project, reporter, output, drafts=args.drafts, strict=args.strict)
         elif args.command == "check":
-            from site_builder.check.gate import check
+            from site_builder.check import check
 
             problems = check(project, reporter, args.output.resolve() if args.output else None,
                              external=args.external, stale=not args.offline,
@@ -108,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(problems)} problem(s): not fit to publish.", file=sys.stderr)
                 return EXIT_INPUT
         elif args.command == "serve":
-            from site_builder.preview.server import serve
+            from site_builder.preview.server import run_preview
 
-            serve(project, reporter, args.host, args.port)
+            run_preview(project, reporter, args.host, args.port)
         elif args.command == "new":
             from site_builder.content.scaffold import new_brief
 
@@ -147,10 +147,12 @@ def main(argv: list[str] | None = None) -> int:
 def _fetch(project: Project, reporter: ConsoleReporter, args: argparse.Namespace) -> int:
     """Run fetch; print the diff; 0 on success, EXIT_FETCH with the snapshot untouched."""
     from site_builder.atomic import write_file
+    from site_builder.build.impact import PageImpact
     from site_builder.data.fetch import fetch
 
     try:
-        result = fetch(project, reporter, os.environ, only=tuple(getattr(args, "only", ())),
+        result = fetch(project, reporter, os.environ, impact=PageImpact(project),
+                       only=tuple(getattr(args, "only", ())),
                        dry_run=getattr(args, "dry_run", False),
                        allow_missing=getattr(args, "allow_missing", False),
                        deadline=getattr(args, "deadline", None))

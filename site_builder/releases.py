@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from zoneinfo import ZoneInfo
 
+from site_builder import formatting
 from site_builder.errors import SiteError
 
 if TYPE_CHECKING:
@@ -61,9 +62,8 @@ class Release:
 
     @property
     def title(self) -> str:
-        year, month = self.covers.split("-")
         return self.name or ("U.S. International Trade in Goods and Services, "
-                             f"{dt.date(int(year), int(month), 1):%B %Y}")
+                             + formatting.period(self.covers))
 
 
 Calendar = tuple[Release, ...]

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
-from site_builder.check.gate import CHROMIUM, CHROMIUM_ARGS
+from site_builder.check.browser import CHROMIUM, CHROMIUM_ARGS
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 

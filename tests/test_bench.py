@@ -48,6 +48,27 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     assert ours["data"]["check"] == "OK"
 
 
+def test_the_profile_finds_the_time_of_each_activity_of_a_cold_build(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--pages", "3", "--charts", "3", "--runs", "0",
+         "--profile", "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("activity")))
+    seconds = {}
+    for line in lines[start + 1:lines.index("", start)]:
+        label, figure, _share = line.rsplit(None, 2)
+        seconds[label.strip()] = float(figure)
+    # Each activity is found by its function's file and name: none may be lost to a move.
+    for label in ("imports (all modules)", "plan: everything below", "pages: each built whole",
+                  "expressions: Jinja sandbox", "Markdown -> HTML", "chart prepare (pandas)",
+                  "chart SVG (vl-convert)", "templates + social card",
+                  "stage files (hash + write)", "listings (index/tags/archive)",
+                  "Pagefind index + copy"):
+        assert seconds[label] > 0, (label, result.stdout)
+
+
 def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None:
     bench = BENCH.with_name("charts_per_brief.py")
     result = subprocess.run([sys.executable, str(bench), "--charts", "4", "2"],

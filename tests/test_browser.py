@@ -24,7 +24,7 @@ import pytest
 from conftest import launch_chromium
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from site_builder.check.gate import serve
+from site_builder.loopback import serve
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"

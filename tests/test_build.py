@@ -20,7 +20,6 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from conftest import REPO, TinyProject, table_path
 
-from site_builder.build import pages as worker
 from site_builder.build import search
 from site_builder.build.pipeline import build
 from site_builder.cli import main
@@ -468,23 +467,18 @@ def test_corrupt_table_fails_naming_the_file_and_leaves_output(
 
 # -- (e2) many pages are built on every core, with the same result ----------------------------
 
-def evaluate_on_every_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the build use worker processes however few pages it has, as a large site does.
-    With one CPU it never uses them, so there is nothing to test."""
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("one CPU: the build always builds pages in its own process")
-    monkeypatch.setattr(worker, "PER_WORKER", 1)
+# Two worker processes however few pages there are, as a large site has.
+SHARED = 2
 
 
 def test_pages_built_on_every_core_match_one_process(
-        tiny: TinyProject, folder_bytes: FolderBytes, monkeypatch: pytest.MonkeyPatch) -> None:
+        tiny: TinyProject, folder_bytes: FolderBytes) -> None:
     for n in range(4):
         tiny.brief(f"deficit-{n}", GOOD.replace("The 2024 deficit", f"The 2024 deficit, {n}")
                    + (CHART if n == 0 else ""))
     tiny.brief("hidden", GOOD.replace("summary:", "draft: true\nsummary:"))
-    alone = build(tiny.project, SilentReporter(), tiny.root / "alone")
-    evaluate_on_every_core(monkeypatch)
-    shared = build(tiny.project, SilentReporter(), tiny.root / "shared")
+    alone = build(tiny.project, SilentReporter(), tiny.root / "alone", workers=1)
+    shared = build(tiny.project, SilentReporter(), tiny.root / "shared", workers=SHARED)
     assert (alone.rebuilt, shared.rebuilt, shared.pages) == (4, 4, 4)
     assert folder_bytes(tiny.root / "shared") == folder_bytes(tiny.root / "alone")
     assert not (tiny.root / "shared" / "briefs" / "hidden").exists()
@@ -492,15 +486,13 @@ def test_pages_built_on_every_core_match_one_process(
 
 # -- (f) every broken brief is reported at once ---------------------------------------------------
 
-@pytest.fixture(params=["one process", "every core"])
-def evaluating(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+@pytest.fixture(params=[1, SHARED], ids=["one process", "every core"])
+def workers(request: pytest.FixtureRequest) -> int:
     """Build pages in the build's process, or in worker processes as a large site does."""
-    if request.param == "every core":
-        evaluate_on_every_core(monkeypatch)
-    return str(request.param)
+    return int(request.param)
 
 
-def test_all_errors_are_reported_together(tiny: TinyProject, evaluating: str) -> None:
+def test_all_errors_are_reported_together(tiny: TinyProject, workers: int) -> None:
     tiny.brief("a-good", GOOD)
     bad_date = tiny.brief("b-date", GOOD.replace("date: 2025-02-05", "date: 2025-02-30"))
     typo_text = GOOD + "\nAlso {{ usd(valu('trade_balance', '2024-12')) }}.\n"
@@ -509,7 +501,7 @@ def test_all_errors_are_reported_together(tiny: TinyProject, evaluating: str) ->
     claim = tiny.brief("d-claim", claim_text)
     no_matter = tiny.brief("e-none", "Just text.\n")
     with pytest.raises(BuildFailed) as info:
-        tiny.build()
+        build(tiny.project, SilentReporter(), tiny.output, workers=workers)
     found = {(e.path, e.line) for e in info.value.errors}
     assert found == {
         (bad_date, 3),

@@ -12,9 +12,8 @@ import gzip
 import io
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,16 @@ import pandas as pd
 import pytest
 from conftest import TinyProject, table_path
 
-from site_builder.check.gate import HttpGet, Problem, check, check_site, http_status
+from site_builder.check.browser import CHROMIUM
+from site_builder.check.external import HttpGet
+from site_builder.check.gate import check, check_site
+from site_builder.check.problem import Problem
+from site_builder.data.http_client import HttpClient
+from site_builder.loopback import LoopbackServer
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 
 TODAY = dt.date(2026, 11, 25)
-CHROMIUM = Path("/usr/bin/chromium")
 BRIEF_PAGE = "briefs/deficit/index.html"
 BASE_URL = "https://trade-desk-briefs.netlify.app/"
 
@@ -342,23 +345,21 @@ class _Upstream(BaseHTTPRequestHandler):
 @pytest.fixture
 def upstream() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     seen: list[tuple[str, str]] = []
-    handler = type("Handler", (_Upstream,), {"seen": seen})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    server = LoopbackServer(type("Handler", (_Upstream,), {"seen": seen}))
+    server.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+        yield server.url, seen
     finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+        server.stop()
 
 
 def only_loopback(base: str) -> HttpGet:
-    """The real HTTP function for the server on loopback; the site's own links to other
+    """The real HTTP client for the server on loopback; the site's own links to other
     hosts (the licence, the data sources) are taken as answering, so nothing leaves."""
+    client = HttpClient(None)
+
     def get(method: str, url: str, timeout: float) -> int:
-        return http_status(method, url, timeout) if url.startswith(base) else 200
+        return client.status(method, url, timeout) if url.startswith(base) else 200
     return get
 
 

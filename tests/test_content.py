@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 from conftest import TinyProject
 
 from site_builder.content.document import FrontMatter, parse_document
+from site_builder.content.fences import PLACEHOLDER, extract_charts
 from site_builder.errors import BuildFailed, SiteError
 
 GOOD = """\
@@ -260,6 +261,19 @@ def test_second_chart_block_error_names_its_own_line(tiny: TinyProject) -> None:
     text = HEAD + CHART_BODY + "\nMore.\n\n" + second
     error, _ = build_error(tiny, text)
     assert error.line == line_of(text, "```chart", occurrence=2)
+
+
+def test_a_chart_block_is_found_as_the_typed_check_finds_fenced_blocks(tmp_path: Path) -> None:
+    # A chart written out as an example inside a longer fence is not drawn, and a chart block
+    # may close with a longer fence: the rules the typed-figures check hides blocks by.
+    body = ("Intro.\n\n~~~~markdown\n```chart\nid: shown\n```\n~~~~\n\n"
+            "```chart\nid: drawn\ntitle: T\n````\nAfter.\n")
+    text, blocks = extract_charts(body, tmp_path / "brief.md", 10)
+    assert [(block.line, block.spec["id"]) for block in blocks] == [(18, "drawn")]
+    assert text.split("\n")[:8] == body.split("\n")[:8]
+    assert text.split("\n")[9] == PLACEHOLDER.format(0)
+    assert text.split("\n")[-2:] == ["After.", ""]
+    assert text.count("\n") == body.count("\n")
 
 
 # -- expressions --------------------------------------------------------------------------

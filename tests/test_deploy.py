@@ -26,7 +26,7 @@ import pytest
 import yaml
 from conftest import REPO, launch_chromium
 
-from site_builder.check.gate import serve
+from site_builder.loopback import serve
 from site_builder.preview.netlify import Rules, load_rules
 from site_builder.releases import EASTERN, Release, load_calendar, release_morning
 

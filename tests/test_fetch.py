@@ -38,6 +38,7 @@ from replay import (
     snapshot_table,
 )
 
+from site_builder.build.impact import PageImpact
 from site_builder.build.pipeline import build
 from site_builder.cli import main
 from site_builder.data import status
@@ -194,7 +195,8 @@ def page_text(project: TinyProject, slug: str) -> str:
 def run(project: TinyProject, server: ReplayServer, http: HttpClient,
         only: tuple[str, ...] = ("trade_balance",), **env_options: str | None
         ) -> FetchResult:
-    return fetch(project.project, SilentReporter(), env_for(server, **env_options), only=only,
+    return fetch(project.project, SilentReporter(), env_for(server, **env_options),
+                 impact=PageImpact(project.project), only=only,
                  http=http, now=NOW)
 
 
@@ -292,7 +294,8 @@ def test_dry_run_shows_the_diff_and_writes_nothing(july: TinyProject, server: Re
                                                    folder_bytes: FolderBytes) -> None:
     before = folder_bytes(data_folder(july))
     FredUpstream(august()).install(server)
-    result = fetch(july.project, SilentReporter(), env_for(server), only=("trade_balance",),
+    result = fetch(july.project, SilentReporter(), env_for(server),
+                   impact=PageImpact(july.project), only=("trade_balance",),
                    http=client(july, sleeps), now=NOW, dry_run=True)
     assert not result.written
     assert f"revised 2026-05: {MINUS}77,585 → {MINUS}77,647" in result.diff.text()
@@ -422,6 +425,7 @@ def test_every_failing_dataset_is_reported(live: TinyProject, server: ReplayServ
     before = folder_bytes(data_folder(live))
     with pytest.raises(BuildFailed) as info:
         fetch(live.project, SilentReporter(), {"SITE_BUILDER_FRED_URL": server.url},
+              impact=PageImpact(live.project),
               only=("trade_balance_2026_05", "census_partner_goods", "services_trade"),
               http=client(live, sleeps), now=NOW)
     messages = sorted(e.message for e in info.value.errors)
@@ -448,7 +452,8 @@ def test_after_a_failed_fetch_the_build_warns_and_strict_refuses(
     server.add("/fred/series/observations", _json(_without("2000-06")))
     later = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.UTC)
     with pytest.raises(BuildFailed):
-        fetch(live.project, SilentReporter(), env_for(server), only=("trade_balance",),
+        fetch(live.project, SilentReporter(), env_for(server),
+              impact=PageImpact(live.project), only=("trade_balance",),
               http=client(live, sleeps), now=later)
 
     reporter = SilentReporter()

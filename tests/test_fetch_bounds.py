@@ -39,6 +39,7 @@ from replay import (
     snapshot_rows,
 )
 
+from site_builder.build.impact import PageImpact
 from site_builder.cli import main
 from site_builder.data.declarations import Declaration, load_declarations
 from site_builder.data.fetch import fetch, fetch_deadline
@@ -250,7 +251,8 @@ def test_fetch_reports_the_wait_through_the_reporter(live: TinyProject, server: 
     answers = iter([Reply(429, b"Too Many Requests", {"Retry-After": "60"})])
     server.respond(OBSERVATIONS, lambda seen: next(answers, None) or upstream(seen))
     reporter = SilentReporter()
-    result = fetch(live.project, reporter, fred_env(server), only=("trade_balance",),
+    result = fetch(live.project, reporter, fred_env(server),
+                   impact=PageImpact(live.project), only=("trade_balance",),
                    http=client(live.project.cache / "http", sleeps), now=NOW)
     assert result.retries == 1
     assert sleeps == [30.0]
@@ -262,7 +264,8 @@ def test_a_wait_past_the_fetch_deadline_fails_at_once(live: TinyProject, server:
     server.add(OBSERVATIONS, Reply(429, b"Too Many Requests", {"Retry-After": "60"}))
     before = data_bytes(live)
     with pytest.raises(BuildFailed) as info:
-        fetch(live.project, SilentReporter(), fred_env(server), only=("trade_balance",),
+        fetch(live.project, SilentReporter(), fred_env(server),
+              impact=PageImpact(live.project), only=("trade_balance",),
               http=client(live.project.cache / "http", sleeps), now=NOW, deadline=5)
     message = str(info.value.errors[0])
     assert "would retry after 30 s, past the fetch's deadline" in message
@@ -526,7 +529,8 @@ def test_fetch_keeps_the_newest_period_when_fred_lists_an_empty_one(
         live: TinyProject, server: ReplayServer, sleeps: Sleeps) -> None:
     FredUpstream({"BOPGSTB": listed_not_valued()}).install(server)
     before = data_bytes(live)
-    result = fetch(live.project, SilentReporter(), fred_env(server), only=("trade_balance",),
+    result = fetch(live.project, SilentReporter(), fred_env(server),
+                   impact=PageImpact(live.project), only=("trade_balance",),
                    http=client(live.project.cache / "http", sleeps), now=NOW)
     assert not result.written
     assert data_bytes(live) == before

@@ -30,6 +30,7 @@ from test_fetch import (
 )
 from test_fetch import LATEST as LATEST_SENTENCE
 
+from site_builder.build.impact import PageImpact
 from site_builder.data.fetch import FetchResult, fetch
 from site_builder.report import SilentReporter
 
@@ -109,7 +110,8 @@ def template(project: TinyProject, name: str, text: str) -> None:
 
 def fetch_august(project: TinyProject, server: ReplayServer) -> FetchResult:
     FredUpstream(august()).install(server)
-    return fetch(project.project, SilentReporter(), env_for(server), only=("trade_balance",),
+    return fetch(project.project, SilentReporter(), env_for(server),
+                 impact=PageImpact(project.project), only=("trade_balance",),
                  http=client(project, Sleeps()), now=NOW, dry_run=True)
 
 

@@ -296,30 +296,30 @@ DEFICITS = series({"2020": 650e9, "2021": 840e9, "2022": 950e9, "2023": 780e9,
 
 
 def test_record_supported() -> None:
-    assert claims.record(DEFICITS, 2025) == "a record"
-    assert claims.record(DEFICITS, 2020) == "a record"  # nothing earlier to beat
+    assert claims.record_claim(DEFICITS, 2025) == "a record"
+    assert claims.record_claim(DEFICITS, 2020) == "a record"  # nothing earlier to beat
 
 
 def test_record_contradicted_names_the_rival() -> None:
     with pytest.raises(SiteError) as info:
-        claims.record(DEFICITS, 2024)
+        claims.record_claim(DEFICITS, 2024)
     assert_refuted(info, "record", "2022", "$950.0 billion", "$900.0 billion")
     assert "larger" in info.value.message
 
 
 def test_record_low() -> None:
-    assert claims.record(DEFICITS, 2020, largest=False) == "a record"
+    assert claims.record_claim(DEFICITS, 2020, largest=False) == "a record"
     lows = series({"2020": 650e9, "2021": 600e9, "2022": 620e9})
-    assert claims.record(lows, 2021, largest=False) == "a record"
+    assert claims.record_claim(lows, 2021, largest=False) == "a record"
     with pytest.raises(SiteError) as info:
-        claims.record(lows, 2022, largest=False)
+        claims.record_claim(lows, 2022, largest=False)
     assert_refuted(info, "record", "2021", "$600.0 billion", "smaller")
 
 
 def test_record_tie_is_not_a_record() -> None:
     tie = series({"2023": 5e9, "2024": 5e9})
     with pytest.raises(SiteError, match="record"):
-        claims.record(tie, 2024)
+        claims.record_claim(tie, 2024)
 
 
 def test_largest_since_computes_the_year() -> None:

@@ -228,3 +228,63 @@ def test_a_missing_row_field_and_a_bad_slug_are_errors(tiny: TinyProject) -> Non
     with pytest.raises(BuildFailed) as failed:
         tiny.build()
     assert "slug 'Not A Slug'" in failed.value.errors[0].message
+
+
+CHARTED = """---
+generate: {params: things}
+title: "About {{ row.name }}"
+date: 2026-01-01
+summary: "A page about {{ row.name }}."
+---
+Two charts, fenced two ways.
+
+~~~chart
+id: balance-tilde
+title: "Balance, tildes, {{ row.name }}"
+data: trade_balance
+mark: line
+encoding:
+  x: {field: period, type: temporal, title: null}
+  y: {field: value, type: quantitative, title: "{{ row.axis }}"}
+~~~
+
+````chart
+id: balance-backticks
+title: "Balance, backticks, {{ row.name }}"
+data: trade_balance
+mark: line
+encoding:
+  x: {field: period, type: temporal, title: null}
+  y: {field: value, type: quantitative, title: "{{ row.axis }}"}
+````
+"""
+
+
+def test_row_fields_are_filled_in_every_kind_of_chart_block(tiny: TinyProject) -> None:
+    generated(tiny, '[[row]]\nslug = "one"\nname = "Thing one"\naxis = "Dollars"\n')
+    (tiny.root / "content" / "generated" / "thing.md").write_text(CHARTED, "utf-8")
+    tiny.build()
+    html = (tiny.output / "briefs" / "one" / "index.html").read_text("utf-8")
+    assert "Balance, tildes, Thing one" in html
+    assert "Balance, backticks, Thing one" in html
+    assert "row.name" not in html and "row.axis" not in html
+
+
+def test_a_missing_row_field_in_a_chart_block_names_its_line(tiny: TinyProject) -> None:
+    generated(tiny, '[[row]]\nslug = "one"\nname = "Thing one"\n')
+    (tiny.root / "content" / "generated" / "thing.md").write_text(CHARTED, "utf-8")
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    (error,) = failed.value.errors
+    assert error.message == "row 'one' has no field 'axis'"
+    assert error.line == CHARTED.split("\n").index(
+        '  y: {field: value, type: quantitative, title: "{{ row.axis }}"}') + 1
+
+
+def test_a_missing_row_field_in_the_front_matter_names_its_line(tiny: TinyProject) -> None:
+    generated(tiny, '[[row]]\nslug = "one"\nlater = 2023\nearlier = 2022\n')
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    (error,) = failed.value.errors
+    assert error.message == "row 'one' has no field 'name'"
+    assert error.line == TEMPLATE.split("\n").index('title: "About {{ row.name }}"') + 1

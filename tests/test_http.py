@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from replay import JSON, ReplayServer, Reply, replay_server
 
-from site_builder.data.http_client import FetchError, HttpClient, redact
+from site_builder.data.http_client import FetchError, HttpClient
+from site_builder.data.redaction import redact
 
 KEY = "SECRETKEY123"
 NOW = 1786363200.0  # 2026-08-10T12:00:00Z: the time stamped on fetched responses
@@ -346,3 +347,18 @@ def test_requests_to_one_host_are_limited(server: ReplayServer, sleeps: Sleeps,
     assert _two_at_once(http, f"{server.url}/slow") == [BODY, BODY]
     assert len(server.seen) == 2
     assert server.max_active == per_host
+
+
+# -- status only, paced per host -------------------------------------------------------------
+
+def test_a_status_follows_redirects_and_waits_its_turn_at_the_host(
+        server: ReplayServer, sleeps: Sleeps) -> None:
+    server.add("/moved", Reply(301, b"", {"Location": "/gone"}))
+    server.add("/fine", Reply(200, BODY, JSON))
+    http = client(None, sleeps, pace=1.0, monotonic=lambda: 100.0)
+    other_host = server.url.replace("127.0.0.1", "localhost")
+    assert http.status("GET", f"{server.url}/moved", 2.0) == 404  # where the redirect led
+    assert http.status("GET", f"{server.url}/fine", 2.0) == 200
+    assert http.status("GET", f"{other_host}/fine", 2.0) == 200
+    assert [seen.path for seen in server.seen] == ["/moved", "/gone", "/fine", "/fine"]
+    assert sleeps == [1.0]  # the second request to 127.0.0.1 only; localhost is another host

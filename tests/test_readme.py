@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.data.snapshot import Snapshot
-from site_builder.evaluate.expressions import evaluate, expression_environment
+from site_builder.evaluate.expressions import expression_environment, run_expressions
 from site_builder.evaluate.scope import PageScope
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -50,9 +50,9 @@ def code(cell: str) -> str:
 
 def run(snippet: str) -> str:
     scope = PageScope(Snapshot(LOCK))
-    html = evaluate(PRELUDE + snippet, scope.helpers(), expression_environment(),
-                    Path("README.md"), 1)
-    text = re.sub(r"<[^>]+>", "", scope.fill_figures(html))
+    html = run_expressions(PRELUDE + snippet, scope.helpers(), expression_environment(),
+                           Path("README.md"), 1)
+    text = re.sub(r"<[^>]+>", "", scope.citations.fill_figures(html))
     return unescape(text).strip()
 
 

@@ -1,8 +1,8 @@
 """Search on a large site: the index comes in parts that the search page merges in the
 reader's browser, and an edit indexes only the part that holds the edited page.
 
-Parts here hold two pages each (``PART_PAGES`` lowered), so a site of a dozen pages has
-several; on a real site a part holds about 250.
+Parts here hold two pages each (the build's ``indexer`` says so), so a site of a dozen pages
+has several; on a real site a part holds about 250.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import TinyProject, launch_chromium, snapshot_of
 from playwright.sync_api import Browser
 
-from site_builder.build import search
-from site_builder.build.pipeline import build
-from site_builder.check.gate import BuiltSite, check_links, serve
+from site_builder.build.pipeline import BuildResult, build
+from site_builder.build.search import Indexer
+from site_builder.check.built_site import BuiltSite
+from site_builder.check.links import check_links
 from site_builder.errors import SiteError
+from site_builder.loopback import serve
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 
@@ -30,9 +33,11 @@ WORDS = ["anchovy", "basalt", "cormorant", "dulcimer", "estuary", "fennel", "gan
          "heather", "isthmus", "juniper"]
 
 
-@pytest.fixture(autouse=True)
-def two_pages_a_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "PART_PAGES", 2)
+TWO_A_PART = Indexer(part_pages=2)
+
+
+def build_site(tiny: TinyProject, indexer: Indexer = TWO_A_PART) -> BuildResult:
+    return build(tiny.project, SilentReporter(), tiny.output, indexer=indexer)
 
 
 def write_site(tiny: TinyProject, words: list[str]) -> None:
@@ -68,14 +73,14 @@ def listed_parts(output: Path) -> list[str]:
 
 def clean_build(tiny: TinyProject, tmp_path: Path) -> dict[str, bytes]:
     fresh = Project(tiny.root, cache_dir=tmp_path / "fresh-cache")
-    build(fresh, SilentReporter(), tmp_path / "clean")
+    build(fresh, SilentReporter(), tmp_path / "clean", indexer=TWO_A_PART)
     return snapshot_of(tmp_path / "clean")
 
 
 def test_a_large_site_is_indexed_in_parts_that_together_hold_every_page(
         tiny: TinyProject) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     parts = index_parts(tiny.output)
     every_page = {f"/briefs/{word}/" for word in WORDS} | {"/about/"}
     assert len(parts) > 2
@@ -95,7 +100,7 @@ def test_a_large_site_is_indexed_in_parts_that_together_hold_every_page(
 def test_an_edit_indexes_only_the_part_that_holds_the_page(tiny: TinyProject,
                                                            tmp_path: Path) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     parts = index_parts(tiny.output)
     edited = "fennel"
     home = next(name for name, pages in parts.items() if f"/briefs/{edited}/" in pages)
@@ -103,7 +108,7 @@ def test_an_edit_indexes_only_the_part_that_holds_the_page(tiny: TinyProject,
               for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
 
     write_brief(tiny, edited, "Trade in fennel rose in 2024, and so did quinoa.")
-    tiny.build()
+    build_site(tiny)
 
     after = {p: (p.stat().st_mtime_ns, p.read_bytes())
              for p in (tiny.output / "pagefind").rglob("*") if p.is_file()}
@@ -121,11 +126,11 @@ def test_an_edit_indexes_only_the_part_that_holds_the_page(tiny: TinyProject,
 def test_a_smaller_site_drops_the_parts_it_no_longer_needs(tiny: TinyProject,
                                                            tmp_path: Path) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     assert len(index_parts(tiny.output)) > 2
     for word in WORDS[2:]:
         (tiny.root / "content" / "briefs" / f"{word}.md").unlink()
-    tiny.build()
+    build_site(tiny)
     parts = index_parts(tiny.output)
     assert len(parts) <= 2  # three pages: two parts of two at most
     assert set().union(*parts.values()) == {"/briefs/anchovy/", "/briefs/basalt/", "/about/"}
@@ -135,19 +140,18 @@ def test_a_smaller_site_drops_the_parts_it_no_longer_needs(tiny: TinyProject,
 
 def test_a_deleted_part_is_indexed_again_by_the_next_build(tiny: TinyProject) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     parts = index_parts(tiny.output)
     lost = next(name for name in parts if name)
     shutil.rmtree(tiny.output / "pagefind" / lost)
-    again = tiny.build()  # with nothing else to do
+    again = build_site(tiny)  # with nothing else to do
     assert again.rebuilt == 0
     assert index_parts(tiny.output) == parts
 
 
-def test_a_site_of_one_part_lists_no_other(tiny: TinyProject, monkeypatch) -> None:
-    monkeypatch.setattr(search, "PART_PAGES", 250)
+def test_a_site_of_one_part_lists_no_other(tiny: TinyProject) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny, Indexer())  # 250 pages a part
     assert list(index_parts(tiny.output)) == [""]
     assert listed_parts(tiny.output) == []
     assert 'data-parts' not in (tiny.output / "search" / "index.html").read_text("utf-8")
@@ -163,7 +167,7 @@ def browser() -> Iterator[Browser]:
 def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
                                                    browser: Browser) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     parts = index_parts(tiny.output)
     # a word from one page of each part, the main one included
     wanted = {name: sorted(pages - {"/about/"})[0] for name, pages in parts.items()
@@ -207,7 +211,7 @@ def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
 
 def test_check_reports_a_missing_part(tiny: TinyProject) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     assert check_links(BuiltSite(tiny.project, tiny.output)) == []
     lost = next(name for name in index_parts(tiny.output) if name)
     shutil.rmtree(tiny.output / "pagefind" / lost)
@@ -218,28 +222,25 @@ def test_check_reports_a_missing_part(tiny: TinyProject) -> None:
 
 
 def test_a_failing_indexer_fails_the_build_and_the_next_build_recovers(
-        tiny: TinyProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tiny: TinyProject, tmp_path: Path) -> None:
     write_site(tiny, WORDS)
-    tiny.build()
+    build_site(tiny)
     broken = tmp_path / "pagefind"
     broken.write_text("#!/bin/sh\necho 'Error: out of disk space' >&2\nexit 1\n", "utf-8")
     broken.chmod(0o755)
-    real = search._binary
-    monkeypatch.setattr(search, "_binary", lambda: str(broken))
     write_brief(tiny, "fennel", "Trade in fennel rose in 2024, and so did quinoa.")
     with pytest.raises(SiteError) as failed:
-        tiny.build()
+        build_site(tiny, replace(TWO_A_PART, binary=str(broken)))
     assert "the search index could not be built: Error: out of disk space" in str(failed.value)
     assert "Pagefind's message above says why" in (failed.value.hint or "")
-    monkeypatch.setattr(search, "_binary", real)
-    tiny.build()
+    build_site(tiny)
     assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)
 
 
 def test_a_site_with_no_pages_yet_still_has_a_working_search_page(tiny: TinyProject) -> None:
     """A new project, before its first brief: Pagefind indexes what there is (the listings),
     so the search page loads its scripts instead of failing the build."""
-    result = tiny.build()
+    result = build_site(tiny)
     assert result.pages == 0
     assert (tiny.output / "pagefind" / "pagefind-ui.js").is_file()
     assert index_parts(tiny.output)[""]  # the listing pages, for want of briefs
@@ -247,15 +248,16 @@ def test_a_site_with_no_pages_yet_still_has_a_working_search_page(tiny: TinyProj
 
 
 def test_without_symbolic_links_the_parts_are_indexed_from_copies(
-        tiny: TinyProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tiny: TinyProject, tmp_path: Path) -> None:
     """Where links cannot be made (Windows without the privilege), the same index."""
     write_site(tiny, WORDS)
 
-    def refused(self: Path, target: object) -> None:
-        raise OSError(1, "symbolic link privilege not held", str(self))
+    refusals = []
 
-    monkeypatch.setattr(Path, "symlink_to", refused)
-    tiny.build()
-    monkeypatch.undo()
-    monkeypatch.setattr(search, "PART_PAGES", 2)
+    def refused(link: Path, target: Path) -> None:
+        refusals.append(link)
+        raise OSError(1, "symbolic link privilege not held", str(link))
+
+    build_site(tiny, replace(TWO_A_PART, link=refused))
+    assert refusals  # every page of every part was copied instead
     assert snapshot_of(tiny.output) == clean_build(tiny, tmp_path)

@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
 from site_builder.build.search import Cancelled, index_site
-from site_builder.check.gate import CHROMIUM
+from site_builder.check.browser import CHROMIUM
 from site_builder.errors import SiteError
 from site_builder.preview.server import PreviewServer
 from site_builder.project import Project
@@ -493,8 +493,8 @@ import sys
 from pathlib import Path
 from site_builder.project import Project
 from site_builder.report import ConsoleReporter
-from site_builder.preview.server import serve
-serve(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), ConsoleReporter(), port=0)
+from site_builder.preview.server import run_preview
+run_preview(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), ConsoleReporter(), port=0)
 """
 
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import TinyProject
 
-from site_builder.preview.server import REQUEST_QUEUE, PreviewServer
+from site_builder.loopback import REQUEST_QUEUE
+from site_builder.preview.server import PreviewServer
 from site_builder.report import SilentReporter
 
 BRIEF = """\

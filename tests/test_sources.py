@@ -26,6 +26,7 @@ from replay import (
     bea_annual_services,
     bea_error,
     bea_ita,
+    bea_thousands,
     census_dollars,
     census_json,
     census_records_from_snapshot,
@@ -529,6 +530,19 @@ def test_bea_unit_mult_scales_to_the_declared_units(server: ReplayServer, http: 
 def test_bea_not_available_is_missing(server: ReplayServer, http: HttpClient) -> None:
     rows = [("2023", None), *[r for r in bea_annual_services("BOPSEXP") if r[0] == "2024"]]
     server.add(BEA_PATH, Reply(200, bea_ita(BEA_PARAMS, rows), JSON))
+    fetched = bea.fetch("test", declaration(BEA_TOML), http, bea_env(server))
+    assert rows_of(fetched) == [("2023", "."), ("2024", "1152745.0")]
+
+
+
+@pytest.mark.parametrize("marker", ["(D)", "(*)", "n.a.", "...", "", "."])
+def test_bea_markers_and_the_snapshots_own_are_missing(server: ReplayServer, http: HttpClient,
+                                                       marker: str) -> None:
+    # BEA's own markers, and the two a snapshot writes a missing value as, are all missing.
+    rows = [("2023", "-1"), *[r for r in bea_annual_services("BOPSEXP") if r[0] == "2024"]]
+    body = bea_ita(BEA_PARAMS, rows,
+                   data_value=lambda v: marker if v == "-1" else bea_thousands(v))
+    server.add(BEA_PATH, Reply(200, body, JSON))
     fetched = bea.fetch("test", declaration(BEA_TOML), http, bea_env(server))
     assert rows_of(fetched) == [("2023", "."), ("2024", "1152745.0")]
 

@@ -12,7 +12,8 @@ import pytest
 from conftest import TinyProject
 from markupsafe import Markup
 
-from site_builder.check.gate import Problem, check
+from site_builder.check.gate import check
+from site_builder.check.problem import Problem
 from site_builder.errors import SiteError
 from site_builder.evaluate.typed_literals import Finding, literal, scan_file
 from site_builder.report import SilentReporter

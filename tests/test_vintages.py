@@ -188,6 +188,22 @@ def test_datasets_lists_series_vintages_and_unfetched_datasets(tiny: TinyProject
         in text
 
 
+
+def test_datasets_calls_a_dataset_closed_at_an_end_not_current(tiny: TinyProject) -> None:
+    declarations = tiny.root / "content" / "data" / "datasets.toml"
+    text = declarations.read_text("utf-8")
+    live = '[canada_goods.fetch]\napi = "fred"\n'
+    assert live in text
+    closed = live + 'end = "2020-12"\n'
+    for settings, state in ((live, "kept current by fetch"),
+                            (closed, "fetched up to 2020-12, where it is closed")):
+        declarations.write_text(text.replace(live, settings), "utf-8")
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli.main(["datasets", "--root", str(tiny.root)]) == 0
+        assert re.search(rf"^  canada_goods: .*; {state}$", out.getvalue(), re.M)
+
+
 def chart_sources(tiny: TinyProject, slug: str) -> dict[str, str]:
     html = (tiny.output / "briefs" / slug / "index.html").read_text(encoding="utf-8")
     out = {}

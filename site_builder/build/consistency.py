@@ -1,4 +1,5 @@
-"""The site-wide consistency gate: one value per series and period across every page.
+"""The site-wide checks: one page per address, and one value per series and period across
+every page.
 
 Each page records the figures it shows that are one value of one official series. Two
 pages (or two places on one page) that show the same series and period with different
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from site_builder.content.entries import Entry
 from site_builder.errors import SiteError
 
 
@@ -51,4 +53,25 @@ def contradictions(shown: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Sit
                 Path(path), int(item["line"]),
                 hint="Read both from the same data (official(...) gives the current "
                      "values), or state the older figure's vintage."))
+    return errors
+
+
+def clashing_urls(entries: Mapping[str, Entry]) -> list[SiteError]:
+    """Two pages at one address, or an old address (alias) that a live page now uses.
+    ``entries`` maps a source (its relative name) to its page's listing entry."""
+    seen: dict[str, str] = {}
+    errors = []
+    for relative, entry in sorted(entries.items()):
+        if entry.url in seen:
+            errors.append(SiteError(f"two files would be published at {entry.url}",
+                                    Path(relative),
+                                    hint=f"The other is {seen[entry.url]}; give one a `slug:`."))
+        seen[entry.url] = relative
+    for relative, entry in sorted(entries.items()):
+        for alias in entry.aliases:
+            if alias in seen:
+                errors.append(SiteError(
+                    f"alias {alias} is the address of {seen[alias]}", Path(relative),
+                    hint="A redirect cannot stand where a page is; remove the alias."))
+            seen.setdefault(alias, relative)
     return errors

@@ -1,5 +1,9 @@
 """Build the pages that need it, each from source to staged files: parse, evaluate, draw its
-charts, render, stage. Here, or on every core when there is enough work to share."""
+charts, render, stage. Here, or on every core when there is enough work to share.
+
+This module loads the page machinery (Markdown, Jinja, pydantic, pandas): a build imports it
+only when it has pages to build.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,28 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from site_builder.build.cache import PageRecord
-from site_builder.build.plan import Source
+from site_builder.build.plan import SourceFile
+from site_builder.build.write import Stage
+from site_builder.charts.draw import Renderer
+from site_builder.charts.social import CardRenderer
+from site_builder.config import SiteConfig
+from site_builder.content.document import FrontMatter
+from site_builder.content.entries import Site
+from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
+from site_builder.evaluate.expressions import expression_environment
+from site_builder.evaluate.page import entry_for, evaluate
+from site_builder.evaluate.release_note import release_note
 from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
+from site_builder.render.templates import Assets, render_page, template_environment
 from site_builder.report import Progress
-
-if TYPE_CHECKING:
-    from site_builder.config import SiteConfig
 
 #: Work, in pages of plain text, below which a second process costs more than it saves
 #: (a worker takes about 0.3 s to start). A page with charts counts as CHARTED pages.
@@ -47,7 +58,7 @@ class Job:
 class Built:
     """One source's outcome: its record (entry and files), or the error that stopped it."""
 
-    relative: str  # the source's name, as in Source.relative
+    relative: str  # the source's name, as in SourceFile.relative
     record: PageRecord | None = None
     error: SiteError | None = None
     charts: int = 0
@@ -59,14 +70,6 @@ class PageBuilder:
     sandbox, the templates, the chart and card renderers, the staging folder."""
 
     def __init__(self, job: Job) -> None:
-        from site_builder.build.write import Stage
-        from site_builder.charts.draw import Renderer
-        from site_builder.charts.social import CardRenderer
-        from site_builder.content.entries import Site
-        from site_builder.data.snapshot import Snapshot
-        from site_builder.evaluate.expressions import expression_environment
-        from site_builder.render.templates import Assets, template_environment
-
         project = job.project
         self.job = job
         self.snapshot = Snapshot(project.lockfile)
@@ -78,7 +81,7 @@ class PageBuilder:
         self.cards = CardRenderer(project.cache)
         self.stage = Stage(job.staging, job.present)
 
-    def __call__(self, source: Source) -> Built:
+    def __call__(self, source: SourceFile) -> Built:
         try:
             return self._build(source)
         except SiteError as exc:
@@ -88,12 +91,7 @@ class PageBuilder:
                                 exc.line, exc.hint)
             return Built(source.relative, error=exc)
 
-    def _build(self, source: Source) -> Built:
-        from site_builder.content.document import FrontMatter
-        from site_builder.evaluate.page import entry_for, evaluate
-        from site_builder.evaluate.release_note import release_note
-        from site_builder.render.templates import render_page
-
+    def _build(self, source: SourceFile) -> Built:
         doc = source.parse()
         if isinstance(doc.meta, FrontMatter) and doc.meta.draft and not self.job.drafts:
             return Built(source.relative, PageRecord(source.digest, {}, {}, None, {}))
@@ -106,9 +104,9 @@ class PageBuilder:
             source=source.digest,
             datasets={name: self.snapshot.meta(name).sha256 for name in sorted(page.read)},
             modules={str(p): self.job.modules.get(str(p), "") for p in page.modules},
-            entry=entry_for(page).to_json(),
+            entry=entry_for(page),
             files=self.stage.put(files),
-            shown=[dict(item) for item in page.shown])
+            shown=tuple(dict(item) for item in page.shown))
         return Built(source.relative, record, charts=len(page.charts),
                      charts_rendered=self.charts.rendered - before)
 
@@ -137,12 +135,13 @@ def watch_parent(parent: int) -> threading.Thread:
     return thread
 
 
-def _build_one(source: Source) -> Built:
+def _build_one(source: SourceFile) -> Built:
     assert _builder is not None, "worker not started"
     return _builder(source)
 
 
-def build_pages(sources: list[Source], job: Job, progress: Progress) -> Iterator[Built]:
+def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
+                ) -> Iterator[Built]:
     """Each source built, in order: in this process, or on every core when the work is
     large enough to pay for starting workers."""
     work = sum(CHARTED if source.charted else 1 for source in sources)

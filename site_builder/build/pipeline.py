@@ -1,23 +1,26 @@
-"""The build as a list of stages: plan, build the stale pages, the site-wide files, write,
-index for search. Nothing reaches ``output/`` unless every check passed."""
+"""The build as a list of stages: plan, build the stale pages, check, the site-wide files,
+publish (write and index for search), save the cache. Each stage is a function of the
+frozen results of those before it. Nothing reaches ``output/`` unless every check passed."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from site_builder.atomic import remove_stale_stages
-from site_builder.build.cache import BuildCache, PageRecord, digest
-from site_builder.build.consistency import contradictions
+from site_builder.build.cache import BuildCache, PageRecord, SiteFiles, digest, output_state
+from site_builder.build.consistency import clashing_urls, contradictions
 from site_builder.build.plan import Plan, plan_build
 from site_builder.build.search import (
+    PAGEFIND,
     SEARCH,
+    Indexer,
     index_site,
     is_whole,
     merge_paths,
@@ -32,8 +35,8 @@ from site_builder.build.write import (
     publish_in_place,
     publish_new,
 )
-from site_builder.content.entries import Entry, Site, newest_first, page_file
-from site_builder.errors import BuildFailed, SiteError
+from site_builder.content.entries import Entry, Site, newest_first
+from site_builder.errors import BuildFailed
 from site_builder.project import Project
 from site_builder.report import Reporter
 
@@ -56,15 +59,17 @@ class BuildResult:
 
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False, strict: bool = False, today: dt.date | None = None,
-          search: bool = True, workers: int | None = None, swap: bool = True) -> BuildResult:
+          search: bool = True, workers: int | None = None, swap: bool = True,
+          indexer: Indexer = PAGEFIND) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); nothing is written there unless
     all checks pass. Pages whose inputs did not change come from the build cache.
 
     ``strict`` turns stale data (a failed last fetch, or data older than the site's
     ``max_data_age_days``) from a warning into an error. ``search=False`` leaves the search
     index as it is (the preview updates it after the page reloads); the next build with
-    ``search=True`` brings it up to date. ``workers`` is how many processes build the pages
-    (1: this one only); by default as many as the work pays for, up to one per core.
+    ``search=True`` brings it up to date; ``indexer`` says how the index is made.
+    ``workers`` is how many processes build the pages (1: this one only); by default as many
+    as the work pays for, up to one per core.
 
     The new site takes the place of ``output`` in one step (``swap``): a kill at any instant
     leaves the old site or the new. ``swap=False`` moves the changed files in one by one
@@ -79,96 +84,148 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     remove_stale_scratch()
     with reporter.stage("load"):
         plan = plan_build(project, output, reporter, drafts, strict, today or dt.date.today())
-    cache, records = plan.cache, dict(plan.kept)
-    present = {path: str(state[0]) for path, state in cache.output.items()}
-    stage = open_stage(output, present) if plan.stale else None
-    built: list[Built] = []
-    if stage is not None:
-        with reporter.stage("pages"):
-            built = _build_pages(plan, drafts, stage, records, reporter, workers)
-    entries = {rel: r.entry for rel, r in records.items() if r.entry}  # as the cache holds them
-    errors = (plan.errors + [b.error for b in built if b.error] + _clashing_urls(entries)
-              + contradictions({rel: r.shown for rel, r in records.items() if r.entry}))
-    if errors:
-        if stage is not None:
-            discard(stage)
-        raise BuildFailed(errors)
-    charted = any(path.endswith(".vl.json") for r in records.values() for path in r.files)
-    # Listings, feeds and assets depend on every entry and on what the cache key covers,
-    # nothing else: with the same entries they are the same files.
-    listed = digest(orjson.dumps([charted, *sorted(entries.values(),
-                                                   key=lambda e: str(e["url"]))]))
-    if cache.site_files.get("from") != listed:
-        with reporter.stage("site"):
-            listing = [Entry.from_json(e) for e in entries.values()]
-            site = Site(plan.config, newest_first([e for e in listing if e.is_brief]),
-                        tuple(e for e in listing if not e.is_brief))
-            stage = stage or open_stage(output, present)
-            cache.site_files = {"from": listed,
-                                "files": stage.put(_site_files(project, site, charted))}
-    wanted = dict(cache.site_files["files"])
-    for record in records.values():
-        wanted |= record.files
-    if stage is None and not present.keys() <= wanted.keys():
-        stage = open_stage(output, present)  # nothing new, but files to remove
-    searchable = {page_file(e["url"]): wanted[page_file(e["url"])] for e in entries.values()}
-    was_stale, from_scratch = cache.search_stale, not cache.output
-    changed = _publish(cache, stage, wanted, searchable, output, search, swap, reporter)
-    if changed or plan.stale or from_scratch or cache.search_stale != was_stale:
-        cache.pages = records
-        cache.save(output, wanted, None if from_scratch else changed)
-    charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
-    result = BuildResult(output, len(entries), sum(1 for b in built if b.record and
-                                                   b.record.entry), charts, drawn,
-                         charts - drawn, len(changed), time.perf_counter() - start,
-                         searchable)
-    reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
-                  f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
-                  f"{result.written} files written) into {output} in {result.seconds:.2f} s")
-    return result
+    pages = build_stale(plan, output, drafts, workers, reporter)
+    check_pages(plan, pages)
+    site = site_files(plan, pages, output, indexer, reporter)
+    published = publish(plan.cache, site, output, search, swap, indexer, reporter)
+    remember(plan, pages, site, published, output)
+    return _result(output, pages, site, published, time.perf_counter() - start, reporter)
 
 
-def _build_pages(plan: Plan, drafts: bool, stage: Stage, records: dict[str, PageRecord],
-                 reporter: Reporter, workers: int | None) -> list[Built]:
-    """Build the stale pages into ``stage``; record each good one in ``records``."""
+@dataclass(frozen=True)
+class Pages:
+    """Every page's record (the cache's, and the rebuilt pages'), what became of each page
+    built this time, and the staging folder they were written to (None: none built)."""
+
+    records: Mapping[str, PageRecord]  # by source
+    built: tuple[Built, ...]
+    stage: Stage | None
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        """The listing entry of each page on the site (drafts left out), by source."""
+        return {relative: r.entry for relative, r in self.records.items() if r.entry}
+
+
+def build_stale(plan: Plan, output: Path, drafts: bool, workers: int | None,
+                reporter: Reporter) -> Pages:
+    """Build the pages the cache cannot vouch for into a staging folder."""
+    if not plan.stale:
+        return Pages(plan.kept, (), None)
+    # imported here: the page machinery, which a build with nothing to do never loads
     from site_builder.build.pages import Job, build_pages
+    from site_builder.config import load_config
 
-    job = Job(plan.project, plan.config, plan.live_status, drafts, plan.modules, stage.folder,
-              stage.present, workers)
-    outcomes = []
-    for built in build_pages(plan.stale, job, reporter.progress):
-        if built.record is not None:
-            records[built.relative] = built.record
-        outcomes.append(built)
-    return outcomes
+    stage = open_stage(output, plan.cache.present())
+    job = Job(plan.project, load_config(plan.project), plan.status, drafts, plan.modules,
+              stage.folder, stage.present, workers)
+    with reporter.stage("pages"):
+        built = tuple(build_pages(plan.stale, job, reporter.progress))
+    rebuilt = {b.relative: b.record for b in built if b.record is not None}
+    return Pages({**plan.kept, **rebuilt}, built, stage)
 
 
-def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
-             searchable: Mapping[str, str], output: Path, search: bool, swap: bool,
-             reporter: Reporter) -> list[str]:
+def check_pages(plan: Plan, pages: Pages) -> None:
+    """Stop the build with every problem found: in the inputs, in the pages built, two
+    pages at one address, or two pages contradicting each other."""
+    entries = pages.entries
+    errors = [*plan.errors, *(b.error for b in pages.built if b.error),
+              *clashing_urls(entries),
+              *contradictions({relative: r.shown for relative, r in pages.records.items()
+                               if r.entry})]
+    if errors:
+        if pages.stage is not None:
+            discard(pages.stage)
+        raise BuildFailed(errors)
+
+
+@dataclass(frozen=True)
+class SiteBuilt:
+    """The whole new site: its site-wide files, every file's hash, the pages to index for
+    search (page file -> hash), and the staging folder of what changed (None: nothing)."""
+
+    site_files: SiteFiles
+    wanted: Mapping[str, str]
+    searchable: Mapping[str, str]
+    stage: Stage | None
+
+
+def site_files(plan: Plan, pages: Pages, output: Path, indexer: Indexer,
+               reporter: Reporter) -> SiteBuilt:
+    """The listings, feeds, assets and the site's own social card, made again only when
+    what they depend on changed: every entry, whether any page has a chart, how the search
+    index is split, and what the cache key covers."""
+    entries = pages.entries
+    charted = any(path.endswith(".vl.json") for r in pages.records.values() for path in r.files)
+    made_from = digest(orjson.dumps([charted, indexer.part_pages,
+                                     *sorted((e.to_json() for e in entries.values()),
+                                             key=lambda e: str(e["url"]))]))
+    made, stage = plan.cache.site_files, pages.stage
+    if made.made_from != made_from:
+        stage = stage or open_stage(output, plan.cache.present())
+        with reporter.stage("site"):
+            made = SiteFiles(made_from, stage.put(_site_files(plan.project, entries.values(),
+                                                              charted, indexer)))
+    wanted = dict(made.files)
+    for record in pages.records.values():
+        wanted |= record.files
+    if stage is None and not plan.cache.output.keys() <= wanted.keys():
+        stage = open_stage(output, plan.cache.present())  # nothing new, but files to remove
+    searchable = {e.file: wanted[e.file] for e in entries.values()}
+    return SiteBuilt(made, wanted, searchable, stage)
+
+
+def _site_files(project: Project, entries: Iterable[Entry], charted: bool,
+                indexer: Indexer) -> dict[str, bytes]:
+    # imported here: Jinja and the settings (pydantic), which a build with nothing to do
+    # never loads
+    from site_builder.charts.social import CardRenderer, site_card
+    from site_builder.config import load_config
+    from site_builder.render.feeds import render_feeds
+    from site_builder.render.listings import render_listings
+    from site_builder.render.templates import Assets, template_environment
+
+    listing = list(entries)
+    site = Site(load_config(project), newest_first([e for e in listing if e.is_brief]),
+                tuple(e for e in listing if not e.is_brief))
+    assets = Assets(project.templates, project.cache)
+    env = template_environment(project.templates, site, assets, project.cache)
+    parts = merge_paths((e.file for e in (*site.briefs, *site.pages)), indexer)
+    return (assets.files(charted) | render_listings(site, env, parts) | render_feeds(site, env)
+            | site_card(site, CardRenderer(project.cache)))
+
+
+@dataclass(frozen=True)
+class Published:
+    changed: tuple[str, ...]  # files written or removed in output/ (all of them, from scratch)
+    search_stale: bool  # pages changed that the search index does not have yet
+
+
+def publish(cache: BuildCache, site: SiteBuilt, output: Path, search: bool, swap: bool,
+            indexer: Indexer, reporter: Reporter) -> Published:
     """Put the new site in place of ``output``, its search index brought up to date first
-    (or marked stale, without ``search``): in one step (``swap``) or file by file. Returns
-    the files written or removed (all of them, from scratch)."""
+    (or marked stale, without ``search``): in one step (``swap``) or file by file."""
     stale = (not cache.output or cache.search_stale
-             or not is_whole(output, searchable))
+             or not is_whole(output, site.searchable, indexer))
+    stage = site.stage
     if stage is None and not (stale and search):
-        cache.search_stale = stale
-        return []
+        return Published((), stale)
     if stage is None:
-        stage = open_stage(output, wanted)  # the pages stand; only the index is behind
-    changed = changes(stage, wanted)
+        stage = open_stage(output, site.wanted)  # the pages stand; only the index is behind
+    changed = changes(stage, site.wanted)
     stale = stale or any(path.endswith(".html") for path in changed)
     if not swap and cache.output:
         with reporter.stage("write"):
-            publish_in_place(stage, changed, wanted, output)
+            publish_in_place(stage, changed, site.wanted, output)
         stage = None
     try:
         if stage is not None and cache.output:
             with reporter.stage("write"):
-                complete(stage, wanted, output, SEARCH)
+                complete(stage, site.wanted, output, SEARCH)
         if stale and search:
             with reporter.stage("search"):
-                index_site(output if stage is None else stage.folder, searchable)
+                index_site(output if stage is None else stage.folder, site.searchable,
+                           indexer=indexer)
     except BaseException:
         if stage is not None:
             discard(stage)
@@ -176,39 +233,32 @@ def _publish(cache: BuildCache, stage: Stage | None, wanted: dict[str, str],
     if stage is not None:
         with reporter.stage("write"):
             publish_new(stage, output)
-    cache.search_stale = stale and not search
-    return changed
+    return Published(tuple(changed), stale and not search)
 
 
-def _site_files(project: Project, site: Site, charted: bool) -> dict[str, bytes]:
-    """The listings, feeds, assets and the site's own social card."""
-    from site_builder.charts.social import CardRenderer, site_card
-    from site_builder.render.feeds import render_feeds
-    from site_builder.render.listings import render_listings
-    from site_builder.render.templates import Assets, template_environment
+def remember(plan: Plan, pages: Pages, site: SiteBuilt, published: Published,
+             output: Path) -> BuildCache:
+    """The cache after this build, saved when it differs from the one loaded."""
+    cache, from_scratch = plan.cache, not plan.cache.output
+    if not (published.changed or plan.stale or from_scratch
+            or published.search_stale != cache.search_stale):
+        return cache
+    state = output_state(output, site.wanted, SEARCH, cache.output,
+                         None if from_scratch else published.changed)
+    new = replace(cache, pages=pages.records, output=state, site_files=site.site_files,
+                  search_stale=published.search_stale)
+    new.save()
+    return new
 
-    assets = Assets(project.templates, project.cache)
-    env = template_environment(project.templates, site, assets, project.cache)
-    parts = merge_paths(e.file for e in (*site.briefs, *site.pages))
-    return (assets.files(charted) | render_listings(site, env, parts) | render_feeds(site, env)
-            | site_card(site, CardRenderer(project.cache)))
 
-
-def _clashing_urls(entries: dict[str, dict[str, Any]]) -> list[SiteError]:
-    """Two pages at one address, or an old address (alias) that a live page now uses."""
-    seen: dict[str, str] = {}
-    errors = []
-    for relative, entry in sorted(entries.items()):
-        url = entry["url"]
-        if url in seen:
-            errors.append(SiteError(f"two files would be published at {url}", Path(relative),
-                                    hint=f"The other is {seen[url]}; give one a `slug:`."))
-        seen[url] = relative
-    for relative, entry in sorted(entries.items()):
-        for alias in entry["aliases"]:
-            if alias in seen:
-                errors.append(SiteError(
-                    f"alias {alias} is the address of {seen[alias]}", Path(relative),
-                    hint="A redirect cannot stand where a page is; remove the alias."))
-            seen.setdefault(alias, relative)
-    return errors
+def _result(output: Path, pages: Pages, site: SiteBuilt, published: Published,
+            seconds: float, reporter: Reporter) -> BuildResult:
+    built = pages.built
+    charts, drawn = sum(b.charts for b in built), sum(b.charts_rendered for b in built)
+    result = BuildResult(output, len(pages.entries),
+                         sum(1 for b in built if b.record and b.record.entry), charts, drawn,
+                         charts - drawn, len(published.changed), seconds, site.searchable)
+    reporter.info(f"Built {result.pages} pages ({result.rebuilt} rebuilt, {result.charts} "
+                  f"charts: {result.charts_rendered} rendered, {result.charts_cached} cached; "
+                  f"{result.written} files written) into {output} in {result.seconds:.2f} s")
+    return result

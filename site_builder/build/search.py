@@ -25,11 +25,13 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from site_builder.atomic import make_folders, owned_prefix, remove_stale, write_file, write_new
+from site_builder.build.cache import file_stamp
 from site_builder.errors import SiteError
 
 SEARCH = "pagefind"  # the folder of the index, below the site
@@ -47,12 +49,45 @@ class Cancelled(Exception):
     already indexed are kept, the others left as they were."""
 
 
-def parts(pages: Iterable[str]) -> dict[str, list[str]]:
+def symlink(link: Path, target: Path) -> None:
+    """Make ``link`` a symbolic link to ``target``: how Pagefind is shown a part's pages."""
+    link.symlink_to(target)
+
+
+@dataclass(frozen=True)
+class Indexer:
+    """How the index is made: ``part_pages`` pages to a part, by the Pagefind program at
+    ``binary`` (None: the one installed with site_builder), which reads the pages of a part
+    through links made by ``link(link, target)`` (where that fails, through copies)."""
+
+    part_pages: int = PART_PAGES
+    binary: str | None = None
+    link: Callable[[Path, Path], None] = symlink
+
+    def program(self) -> str:
+        """The Pagefind program to run."""
+        if self.binary is not None:
+            return self.binary
+        try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
+            # imported here: a missing Pagefind is a build error when there is something to
+            # index, not a failure to import site_builder
+            from pagefind_bin import get_executable
+
+            return str(get_executable())
+        except (ImportError, FileNotFoundError) as exc:
+            raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
+                            hint=REINSTALL) from exc
+
+
+PAGEFIND = Indexer()  # the usual index
+
+
+def parts(pages: Iterable[str], indexer: Indexer = PAGEFIND) -> dict[str, list[str]]:
     """Split the site's searchable page files into parts: folder below ``pagefind/``
     (``""`` for the main bundle, which also carries Pagefind's scripts) -> its pages."""
     files = sorted(pages)
     count = 1
-    while count < MAX_PARTS and count * PART_PAGES < len(files):
+    while count < MAX_PARTS and count * indexer.part_pages < len(files):
         count *= 2
     buckets: dict[int, list[str]] = {}
     for name in files:
@@ -63,28 +98,30 @@ def parts(pages: Iterable[str]) -> dict[str, list[str]]:
     return split or {"": []}
 
 
-def merge_paths(pages: Iterable[str]) -> list[str]:
+def merge_paths(pages: Iterable[str], indexer: Indexer = PAGEFIND) -> list[str]:
     """The site paths of the parts the search page merges into the main bundle."""
-    return [f"/{SEARCH}/{name}/" for name in parts(pages) if name]
+    return [f"/{SEARCH}/{name}/" for name in parts(pages, indexer) if name]
 
 
-def is_whole(folder: Path, pages: Iterable[str]) -> bool:
+def is_whole(folder: Path, pages: Iterable[str], indexer: Indexer = PAGEFIND) -> bool:
     """Whether ``folder`` has every part of the index these pages need (a quick look: it
     does not tell whether the parts are up to date)."""
-    return all((folder / SEARCH / name / ENTRY).is_file() for name in parts(pages))
+    return all((folder / SEARCH / name / ENTRY).is_file() for name in parts(pages, indexer))
 
 
 def index_site(folder: Path, pages: Mapping[str, str],
-               cancelled: Callable[[], bool] = lambda: False) -> int:
+               cancelled: Callable[[], bool] = lambda: False,
+               indexer: Indexer = PAGEFIND) -> int:
     """Bring ``folder/pagefind`` up to date with ``pages`` (page file below ``folder`` ->
     hash of its content), indexing only the parts whose pages changed; returns the number
     of index files written or removed. Before Pagefind starts and every 50 ms while it
     runs, ``cancelled`` is asked; when it says yes, Pagefind is stopped and
     :class:`Cancelled` raised."""
     target = folder / SEARCH
-    binary = _binary()
-    stamp = _stamp(binary)
-    split = parts(pages)
+    binary = indexer.program()
+    size, time = file_stamp(Path(binary))
+    stamp = f"{binary} {size} {time}"  # another Pagefind means new bundles
+    split = parts(pages, indexer)
     wanted = {name: hashlib.sha256("\n".join(
         [stamp, *(f"{page} {pages[page]}" for page in members)]).encode()).hexdigest()
         for name, members in split.items()}
@@ -94,7 +131,8 @@ def index_site(folder: Path, pages: Mapping[str, str],
             or not (target / name / ENTRY).is_file()}
     if todo and cancelled():
         raise Cancelled
-    finished, failures = _index_parts(binary, folder, todo, cancelled) if todo else ({}, [])
+    finished, failures = (_index_parts(binary, indexer.link, folder, todo, cancelled)
+                          if todo else ({}, []))
     changed = sum(finished.values())
     made = recorded | {name: wanted[name] for name in finished}
     if not failures:
@@ -108,8 +146,9 @@ def index_site(folder: Path, pages: Mapping[str, str],
     return changed
 
 
-def _index_parts(binary: str, folder: Path, todo: dict[str, list[str]],
-                 cancelled: Callable[[], bool]) -> tuple[dict[str, int], list[BaseException]]:
+def _index_parts(binary: str, link: Callable[[Path, Path], None], folder: Path,
+                 todo: dict[str, list[str]], cancelled: Callable[[], bool]
+                 ) -> tuple[dict[str, int], list[BaseException]]:
     """Index the parts in ``todo``, one per core; returns the files each part that finished
     changed, and the errors of the others (after one fails, the rest are stopped)."""
     stop = threading.Event()
@@ -120,7 +159,7 @@ def _index_parts(binary: str, folder: Path, todo: dict[str, list[str]],
     scratch = Path(tempfile.mkdtemp(prefix=owned_prefix(SCRATCH), dir=scratch_root()))
     try:
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            running = {pool.submit(_index_part, binary, folder, name, members,
+            running = {pool.submit(_index_part, binary, link, folder, name, members,
                                    scratch / (name or "main"), halt): name
                        for name, members in todo.items()}
             wait(running, return_when=FIRST_EXCEPTION)
@@ -130,22 +169,6 @@ def _index_parts(binary: str, folder: Path, todo: dict[str, list[str]],
         shutil.rmtree(scratch, ignore_errors=True)
     finished = {running[f]: f.result() for f in done if f.exception() is None}
     return finished, [error for f in done if (error := f.exception()) is not None]
-
-
-def _binary() -> str:
-    try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
-        from pagefind_bin import get_executable
-
-        return str(get_executable())
-    except (ImportError, FileNotFoundError) as exc:
-        raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
-                        hint=REINSTALL) from exc
-
-
-def _stamp(binary: str) -> str:
-    """Identifies the Pagefind in use: another version means new bundles."""
-    info = Path(binary).stat()
-    return f"{binary} {info.st_size} {info.st_mtime_ns}"
 
 
 def _read_manifest(target: Path) -> dict[str, str]:
@@ -169,30 +192,31 @@ def remove_stale_scratch() -> list[Path]:
     return remove_stale(Path(scratch_root()), SCRATCH)
 
 
-def _index_part(binary: str, folder: Path, name: str, members: list[str], scratch: Path,
-                cancelled: Callable[[], bool]) -> int:
+def _index_part(binary: str, link: Callable[[Path, Path], None], folder: Path, name: str,
+                members: list[str], scratch: Path, cancelled: Callable[[], bool]) -> int:
     """Index one part's pages and install its bundle; returns the files changed."""
-    source = _link_pages(folder, members, scratch / "pages") if members else folder
+    source = _link_pages(folder, members, scratch / "pages", link) if members else folder
     bundle = scratch / SEARCH
     _run_pagefind(binary, source, bundle, cancelled)
     return _install(bundle, folder / SEARCH / name, folder, main=not name)
 
 
-def _link_pages(folder: Path, members: list[str], into: Path) -> Path:
+def _link_pages(folder: Path, members: list[str], into: Path,
+                link: Callable[[Path, Path], None]) -> Path:
     """A folder of links to just these pages, at their own paths, for Pagefind to walk
     (it follows links to files); copies where the system allows no links (Windows without
     the privilege)."""
     origin = folder.resolve()
     made: set[Path] = set()
     for member in members:
-        link = into / member
-        if link.parent not in made:
-            link.parent.mkdir(parents=True, exist_ok=True)
-            made.add(link.parent)
+        page = into / member
+        if page.parent not in made:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            made.add(page.parent)
         try:
-            link.symlink_to(origin / member)
+            link(page, origin / member)
         except OSError:
-            shutil.copyfile(origin / member, link)
+            shutil.copyfile(origin / member, page)
     return into
 
 

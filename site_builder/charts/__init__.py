@@ -1,1 +1,6 @@
-"""TODO"""
+"""Charts drawn: a prepared chart (``evaluate.charts.Chart``: rows, spec, description) as
+static and accessible SVG, the Vega bundle interactive charts run on (``draw.py``), and the
+pages' social cards (``social.py``).
+
+It may import evaluate/, data/, content/ and the base modules; nothing above.
+"""

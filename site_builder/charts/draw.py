@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import vl_convert as vlc
 from markupsafe import escape
 
 from site_builder.atomic import write_file
@@ -29,8 +30,6 @@ class Renderer:
         if path.exists():
             self.cached += 1
             return path.read_text(encoding="utf-8")
-        import vl_convert as vlc
-
         try:
             svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
         except ValueError as exc:
@@ -62,7 +61,5 @@ def vega_bundle(cache_dir: Path) -> bytes:
     """
     path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
     if not path.exists():
-        import vl_convert as vlc
-
         write_file(path, vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode())
     return path.read_bytes()

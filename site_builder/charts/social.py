@@ -7,6 +7,7 @@ import re
 import textwrap
 from pathlib import Path
 
+import vl_convert as vlc
 from markupsafe import escape
 
 from site_builder.atomic import write_file
@@ -78,8 +79,6 @@ class CardRenderer:
         path = self.cache_dir / (hashlib.sha256(svg.encode()).hexdigest() + ".png")
         if path.exists():
             return path.read_bytes()
-        import vl_convert as vlc
-
         png = bytes(vlc.svg_to_png(svg, scale=1))
         write_file(path, png)
         return png

@@ -1,4 +1,7 @@
-"""Markdown files with YAML front matter -> validated, immutable :class:`Document` objects."""
+"""What a source file holds, validated: the front-matter models and :class:`Document`.
+
+:func:`parse_document` fills them from what :mod:`site_builder.content.source` takes apart.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from site_builder.content.source import SLUG, YAMLRefused, compose_yaml, split_front_matter
 from site_builder.errors import SiteError, quoted
-
-SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 
 
 class Highlight(BaseModel):
@@ -33,7 +35,7 @@ class FrontMatter(BaseModel):
     summary: str = Field(min_length=1)
     tags: tuple[str, ...] = ()
     draft: bool = False
-    slug: str | None = Field(default=None, pattern=f"^{SLUG}$")
+    slug: str | None = Field(default=None, pattern=SLUG.pattern)
     updated: dt.date | None = None
     authors: tuple[str, ...] = ()
     headline: Highlight | None = None
@@ -49,7 +51,7 @@ class PageMatter(BaseModel):
 
     title: str = Field(min_length=1)
     summary: str = Field(min_length=1)
-    slug: str | None = Field(default=None, pattern=f"^{SLUG}$")
+    slug: str | None = Field(default=None, pattern=SLUG.pattern)
 
 
 HINTS = {
@@ -86,70 +88,6 @@ class Document:
         if self.meta.slug:
             return self.meta.slug
         return str(self.row["slug"]) if self.row else self.path.stem
-
-
-def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
-    """Return (yaml text, body, line of the body's first line)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise SiteError("no front matter: the file must begin with a line of three dashes",
-                        path, 1, hint="Start with ---, then title/date/summary, then ---.")
-    for index, line in enumerate(lines[1:], start=1):
-        if line.strip() in ("---", "..."):
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
-    raise SiteError("the front matter is never closed", path, 1,
-                    hint="End the front matter with a line of three dashes (---).")
-
-
-# libyaml's parser where PyYAML was built with it: the same nodes and marks, ten times faster
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: How deep lists and mappings may nest in front matter and chart blocks.
-MAX_YAML_DEPTH = 50
-
-
-class YAMLRefused(yaml.YAMLError):
-    """YAML that parses but that a brief may not hold: anchors, aliases, deep nesting.
-    ``problem_mark`` is where, as in PyYAML's own errors (``.line`` counts from 0)."""
-
-    def __init__(self, problem: str, problem_mark: Any) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.problem_mark = problem_mark
-
-
-def refuse_yaml(text: str) -> None:
-    """Refuse anchors and aliases (``&name``, ``*name``: an alias bomb expands a few hundred
-    bytes into gigabytes) and nesting deeper than :data:`MAX_YAML_DEPTH`, from the event
-    stream, before any node or value is built. Raises :class:`YAMLRefused` at the place."""
-    # Every list or mapping starts at one of these indicators, so text with fewer of them
-    # cannot nest too deep; without & and * it holds no anchor or alias.
-    starts = sum(text.count(c) for c in "[{-:?")
-    if "*" not in text and "&" not in text and starts <= MAX_YAML_DEPTH:
-        return
-    depth = 0
-    for event in yaml.parse(text, Loader=YAML_LOADER):
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise YAMLRefused("anchors and aliases (&name, *name) are not allowed",
-                              event.start_mark)
-        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            depth += 1
-            if depth > MAX_YAML_DEPTH:
-                raise YAMLRefused(f"lists and mappings nest more than {MAX_YAML_DEPTH} deep",
-                                  event.start_mark)
-        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-            depth -= 1
-
-
-def compose_yaml(text: str) -> yaml.Node | None:
-    """The YAML node tree of ``text``, refused as :func:`refuse_yaml` says."""
-    refuse_yaml(text)
-    return yaml.compose(text, Loader=YAML_LOADER)
-
-
-def load_yaml(text: str) -> Any:
-    """The YAML value of ``text``, refused as :func:`refuse_yaml` says."""
-    refuse_yaml(text)
-    return yaml.load(text, Loader=YAML_LOADER)
 
 
 def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from site_builder.content.document import YAMLRefused, load_yaml
+from site_builder.content.source import YAMLRefused, chart_blocks, load_yaml
 from site_builder.errors import SiteError
 
-OPEN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*chart\s*$")
 PLACEHOLDER = '<div data-chart-slot="{}"></div>'
 
 
 @dataclass(frozen=True)
 class ChartBlock:
-    """A ```chart fenced block: its YAML spec and the file line where it opens."""
+    """A chart block (```chart or ~~~chart): its YAML spec and the file line where it opens."""
 
     number: int
     line: int
@@ -28,39 +26,39 @@ class ChartBlock:
 def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[ChartBlock]]:
     """Replace each chart block by a placeholder, keeping line numbers of the rest intact."""
     lines = body.split("\n")
+    out: list[str] = []
     blocks: list[ChartBlock] = []
-    index = 0
-    while index < len(lines):
-        match = OPEN_FENCE.match(lines[index])
-        if not match:
-            index += 1
-            continue
-        fence = match.group(1)
-        end = next((j for j in range(index + 1, len(lines))
-                    if lines[j].strip() == fence), None)
-        line = body_line + index
-        if end is None:
+    done = 0  # lines before this one are in ``out``
+    for fenced in chart_blocks(lines):
+        line = body_line + fenced.start
+        if fenced.end is None:
             raise SiteError("chart block is never closed", path, line,
-                            hint=f"End it with a line holding only {fence}.")
-        text = "\n".join(lines[index + 1:end])
-        try:
-            spec = load_yaml(text) or {}
-        except YAMLRefused as exc:
-            mark = exc.problem_mark
-            raise SiteError(f"chart block: {exc.problem}", path,
-                            line + 1 + mark.line if mark is not None else line,
-                            hint="Write each value out in full; README, 'What a brief can and "
-                                 "cannot do'.") from exc
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = line + 1 + mark.line if mark is not None else line
-            raise SiteError(f"chart block is not valid YAML: {getattr(exc, 'problem', exc)}",
-                            path, at, hint="Check indentation; README, 'Charts', has examples.") \
-                from exc
-        if not isinstance(spec, dict):
-            raise SiteError("a chart block holds `key: value` lines", path, line)
-        blocks.append(ChartBlock(len(blocks), line, spec))
-        span = end - index + 1
-        lines[index:end + 1] = ["", PLACEHOLDER.format(blocks[-1].number), ""] + [""] * (span - 3)
-        index = end + 1
-    return "\n".join(lines), blocks
+                            hint=f"End it with a line holding only {fenced.fence}.")
+        blocks.append(ChartBlock(len(blocks), line, _spec(
+            "\n".join(lines[fenced.start + 1:fenced.end]), path, line)))
+        span = fenced.end - fenced.start + 1
+        out += lines[done:fenced.start]
+        out += ["", PLACEHOLDER.format(blocks[-1].number), ""] + [""] * (span - 3)
+        done = fenced.end + 1
+    return "\n".join(out + lines[done:]), blocks
+
+
+def _spec(text: str, path: Path, line: int) -> dict[str, Any]:
+    """The YAML mapping of a chart block that opens at ``line`` of the file."""
+    try:
+        spec = load_yaml(text) or {}
+    except YAMLRefused as exc:
+        mark = exc.problem_mark
+        raise SiteError(f"chart block: {exc.problem}", path,
+                        line + 1 + mark.line if mark is not None else line,
+                        hint="Write each value out in full; README, 'What a brief can and "
+                             "cannot do'.") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = line + 1 + mark.line if mark is not None else line
+        raise SiteError(f"chart block is not valid YAML: {getattr(exc, 'problem', exc)}",
+                        path, at, hint="Check indentation; README, 'Charts', has examples.") \
+            from exc
+    if not isinstance(spec, dict):
+        raise SiteError("a chart block holds `key: value` lines", path, line)
+    return spec

@@ -46,7 +46,7 @@ URL_ATTRIBUTES = frozenset({"href", "src"})
 #: Link schemes allowed; a URL with no scheme (relative, #fragment) is allowed too.
 SCHEMES = frozenset({"http", "https", "mailto"})
 SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
-FIGURE_SLOT = "\ue000"  # see scope.FIGURE_SLOT: a figure's place, filled in later
+SLOT_OPENS = "\ue000"  # how evaluate/citations.FIGURE_SLOT opens: a figure's place, filled in later
 START, END, DOCTYPE, ERROR = (tokenTypes[k] for k in ("StartTag", "EndTag", "Doctype",
                                                       "ParseError"))
 CODE_SPAN = re.compile(r"`+[^`]*`+")
@@ -123,9 +123,9 @@ def _attribute_problems(tag: str, attributes: dict[str, str], kind: str
         if name not in allowed:
             found.append((f"raw HTML attribute {name}= on <{tag}> is not allowed in a {kind}; "
                           f"allowed on <{tag}>: {', '.join(sorted(allowed))}", near))
-        elif FIGURE_SLOT in value or FIGURE_SLOT in name:
+        elif SLOT_OPENS in value or SLOT_OPENS in name:
             found.append((f"a figure cannot stand inside an HTML tag (<{tag} {name}=...>)",
-                          [re.compile(re.escape(name) + r"\s*=[^>]*" + FIGURE_SLOT).search,
+                          [re.compile(re.escape(name) + r"\s*=[^>]*" + SLOT_OPENS).search,
                            *near]))
         elif name == "data-chart-slot" and not value.isdigit():
             found.append((f"data-chart-slot={value!r} is the build's own: a chart's place",

@@ -12,6 +12,7 @@ from itertools import zip_longest
 import pandas as pd
 
 from site_builder import formatting
+from site_builder.data.snapshot import Dataset
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def _numbers(frame: pd.DataFrame, dims: tuple[str, ...]) -> dict[str, float]:
     keys = frame["period"].astype(str)
     for dim in dims:
         keys = keys + " " + frame[dim].astype(str)
-    values = pd.to_numeric(frame["value"].replace({"": None, ".": None}), errors="coerce")
+    values = Dataset.numbers(frame["value"], errors="coerce")
     return dict(zip(keys, values.astype(float), strict=True))
 
 
@@ -109,16 +110,16 @@ SENTENCE_BREAK = re.compile(
 MAX_SENTENCES = 20
 
 
-def plain(html: str) -> str:
+def _plain(html: str) -> str:
     """Text as the reader sees it: tags stripped, entities decoded, whitespace collapsed."""
     return " ".join(unescape(TAG.sub("", html)).split())
 
 
 def sentences(html: str) -> list[str]:
-    """The sentences of some HTML, in reading order, as plain text (see :func:`plain`)."""
+    """The sentences of some HTML, in reading order, as plain text (see :func:`_plain`)."""
     out: list[str] = []
     for block in BLOCK.split(html):
-        text = plain(block)
+        text = _plain(block)
         if text:
             out += [s for s in SENTENCE_BREAK.split(text) if s]
     return out

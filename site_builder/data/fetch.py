@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from html import escape
-from pathlib import Path
 
-from jinja2.sandbox import SandboxedEnvironment
-
-from site_builder.build.plan import find_sources
-from site_builder.content.document import Document
 from site_builder.data import status
 from site_builder.data.declarations import Declaration, Fetch, load_declarations
-from site_builder.data.diff import (
-    PageChange,
-    SnapshotDiff,
-    changed_sentences,
-    compare_tables,
-    sentences,
-)
+from site_builder.data.diff import PageChange, SnapshotDiff, compare_tables
 from site_builder.data.http_client import HttpClient
 from site_builder.data.snapshot import Dataset, Snapshot, canonical_csv
 from site_builder.data.sources import Fetched, bea, census, fred
 from site_builder.data.store import clear_leftovers, describe, write_snapshot
 from site_builder.data.validate import validate
 from site_builder.errors import BuildFailed, SiteError
-from site_builder.evaluate.expressions import expression_environment
-from site_builder.evaluate.page import Page, evaluate, url_for
 from site_builder.project import Project
 from site_builder.report import Reporter
 
@@ -37,6 +23,10 @@ CLIENTS = {"fred": fred.fetch, "census": census.fetch, "bea": bea.fetch}
 FETCH_DEADLINE = 600.0  # seconds for a whole fetch; `fetch --deadline` or the variable below
 DEADLINE_VARIABLE = "SITE_BUILDER_FETCH_DEADLINE"
 MAX_MB_VARIABLE = "SITE_BUILDER_FETCH_MAX_MB"
+#: What the pages would show differently: (old snapshot, new snapshot, names of the datasets
+#: that changed) -> each page that reads differently. The data layer cannot evaluate pages;
+#: the caller hands one in (``site_builder.build.impact.PageImpact``).
+Impact = Callable[[Snapshot, Snapshot, set[str]], tuple[PageChange, ...]]
 
 
 def fetch_deadline(env: Mapping[str, str], given: float | None = None) -> float:
@@ -77,7 +67,7 @@ class FetchResult:
     seconds: float
 
 
-def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
+def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *, impact: Impact,
           only: tuple[str, ...] = (), http: HttpClient | None = None,
           now: dt.datetime | None = None, dry_run: bool = False,
           allow_missing: bool = False, deadline: float | None = None) -> FetchResult:
@@ -86,6 +76,7 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
     Nothing is written unless every dataset fetched and validated; then the new tables and
     the lockfile replace the old together. ``dry_run`` computes the diff and writes nothing.
     ``allow_missing`` accepts values the snapshot has that upstream now gives as missing.
+    ``impact`` says which pages the changed datasets change, for the diff.
     ``deadline`` (seconds; default :func:`fetch_deadline`) bounds the whole fetch: past it
     no request starts or goes on, and the fetch fails with the snapshot untouched.
     """
@@ -125,7 +116,7 @@ def fetch(project: Project, reporter: Reporter, env: Mapping[str, str], *,
                     started.isoformat(timespec="seconds"), ok=False,
                     problem=errors[0].message))
             raise BuildFailed(errors)
-        diff = _diff(project, snapshot, tables)
+        diff = _diff(snapshot, tables, impact)
         written = False
         if not dry_run and not all(c.empty for c in diff.datasets):
             write_snapshot(project.lockfile, {n: (d.meta, raws[n]) for n, d in tables.items()},
@@ -179,113 +170,15 @@ def _accept(item: Fetched, decl: Declaration, snapshot: Snapshot, now: dt.dateti
                     provenance=f"fetched by site_builder from the {_spec(decl).api.upper()} API",
                     request=item.request)
     loaded = frame.copy()
-    loaded["value"] = loaded["value"].replace({"": None, ".": None}).astype(float)
+    loaded["value"] = Dataset.numbers(loaded["value"]).astype(float)
     return Dataset(meta, loaded), raw
 
 
-def _diff(project: Project, old: Snapshot, tables: dict[str, Dataset]) -> SnapshotDiff:
+def _diff(old: Snapshot, tables: dict[str, Dataset], impact: Impact) -> SnapshotDiff:
     datasets = tuple(
         compare_tables(name, d.meta.units, d.meta.dimensions,
                        old.load(name).frame if name in old.metas else None, d.frame)
         for name, d in tables.items())
     changed = {c.name for c in datasets if not c.empty}
-    pages = tuple(_affected_pages(project, old, old.with_tables(tables), changed)) \
-        if changed else ()
+    pages = impact(old, old.with_tables(tables), changed) if changed else ()
     return SnapshotDiff(datasets, pages)
-
-
-@dataclass(frozen=True)
-class _Pages:
-    """Every page the project makes from one snapshot, by address; a generated template
-    expands against that snapshot (a row may follow its newest month). ``broken``: sources
-    that did not expand or parse, with the message."""
-
-    docs: dict[str, Document]
-    broken: dict[str, str]
-
-
-def _pages(project: Project, snapshot: Snapshot) -> _Pages:
-    sources, errors = find_sources(project, snapshot)
-    broken = {_relative(e.path, project.root): str(e.message) for e in errors if e.path}
-    docs: dict[str, Document] = {}
-    for source in sources:
-        try:
-            doc = source.parse()
-        except SiteError as exc:
-            broken.setdefault(_relative(source.path, project.root), str(exc.message))
-            continue
-        docs.setdefault(url_for(doc), doc)  # two pages at one address: the build says so
-    return _Pages(docs, broken)
-
-
-def _affected_pages(project: Project, old: Snapshot, new: Snapshot, changed: set[str]
-                    ) -> list[PageChange]:
-    """Every page as it reads on the old data and on the new, matched by address; report what
-    a reader would see change: sentences (old -> new), charts, pages new, removed or broken."""
-    env = expression_environment()
-    before, after = _pages(project, old), _pages(project, new)
-    out = []
-    for address in dict.fromkeys([*before.docs, *after.docs]):
-        was, now = before.docs.get(address), after.docs.get(address)
-        if now is None:
-            assert was is not None
-            source = _relative(was.path, project.root)
-            problem = after.broken.get(source)
-            out.append(PageChange(address, source, error=problem) if problem else
-                       PageChange(address, source, status="removed"))
-            continue
-        if was is None:
-            out.append(_new_page(project, address, now, new, env))
-            continue
-        change = _page_change(project, address, was, now, old, new, changed, env)
-        if change is not None:
-            out.append(change)
-    return out
-
-
-def _new_page(project: Project, address: str, doc: Document, new: Snapshot,
-              env: SandboxedEnvironment) -> PageChange:
-    """A page only the new data make (a template's row with a new address)."""
-    source = _relative(doc.path, project.root)
-    try:
-        evaluate(doc, new, env, project.charts)
-    except SiteError as exc:
-        return PageChange(address, source, error=str(exc.message), status="new")
-    return PageChange(address, source, status="new")
-
-
-def _page_change(project: Project, address: str, was: Document, now: Document, old: Snapshot,
-                 new: Snapshot, changed: set[str], env: SandboxedEnvironment
-                 ) -> PageChange | None:
-    """How a page found at one address on both data reads after the fetch, if differently."""
-    source = _relative(now.path, project.root)
-    try:
-        before = evaluate(was, old, env, project.charts)
-    except SiteError:
-        return None  # already broken; the build reports it
-    same_text = (was.meta, was.body, was.row) == (now.meta, now.body, now.row)
-    if same_text and not changed & before.read:
-        return None
-    try:
-        after = evaluate(now, new, env, project.charts)
-    except SiteError as exc:
-        return PageChange(address, source, error=str(exc.message))
-    changes = changed_sentences(_sentences(before), _sentences(after))
-    charts = tuple(a.id for a, b in zip(before.charts, after.charts, strict=False)
-                   if a.key != b.key)
-    return PageChange(address, source, changes, charts) if changes or charts else None
-
-
-
-def _sentences(page: Page) -> list[str]:
-    """The page's words as a reader meets them: title, summary, headline and highlights
-    (each "label: value"), then the body, sentence by sentence."""
-    meta = page.doc.meta
-    top = [f"<p>{escape(meta.title)}</p>", f"<p>{escape(meta.summary)}</p>"]
-    shown = ([page.headline] if page.headline else []) + list(page.highlights)
-    top += [f"<p>{label}: {value}</p>" for label, value in shown]
-    return sentences("".join(top) + page.body_html)
-
-
-def _relative(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -4,9 +4,7 @@ Every request decides first whether it may be served from the cache (with ``If-N
 / ``If-Modified-Since``, so an unchanged upstream costs a 304), then retries only what may
 succeed on a second try: connection errors, timeouts, 429 (honouring ``Retry-After``) and
 5xx. Secrets (API keys) never appear in a cache key, a stored response, a log line or an
-error: :func:`redact` replaces them wherever a URL is shown, and :func:`scrub` wherever an
-answer echoes them (in any case, percent-encoded once or twice, in the body or a header such
-as a redirect's ``Location``).
+error (see :mod:`site_builder.data.redaction`).
 
 Every request is bounded: a total deadline (``deadline``, however slowly the body drips; the
 per-read timeout alone would be reset by each byte), a size limit on the body as sent and as
@@ -19,78 +17,41 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import itertools
 import json
 import random
-import re
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
 from site_builder.atomic import write_file
+from site_builder.data.inflate import CHUNK, Inflater
+from site_builder.data.redaction import (
+    SECRET_PARAMS,
+    Params,
+    redact,
+    scrub,
+    scrub_headers,
+    scrub_text,
+)
 from site_builder.errors import SiteError
 
-#: Query parameters that carry credentials, for every API we call.
-SECRET_PARAMS = frozenset({"api_key", "key", "UserID", "userid"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Defaults of the limits on one request (README, "Fetching fresh data").
 REQUEST_DEADLINE = 120.0  # seconds for one request, body included, however slowly it drips
 MAX_BODY_BYTES = 50 * 1024 * 1024  # a body, as sent and as decompressed
 RETRY_AFTER_CAP = 30.0  # the longest wait a Retry-After gets; longer asks are cut to this
-CHUNK = 64 * 1024
-Params = Mapping[str, "str | list[str]"]
 
 
 class FetchError(SiteError):
     """A request or response that cannot be used; says the source and the request."""
-
-
-def redact(url: str, params: Params | None = None) -> str:
-    """The request as it may be shown: secret parameter values replaced by ``***``."""
-    query = {k: ("***" if k in SECRET_PARAMS else v) for k, v in (params or {}).items()}
-    return f"{url}?{urlencode(query, doseq=True, safe='*')}" if query else url
-
-
-def _secret_pattern(value: str) -> re.Pattern[bytes]:
-    """Every way ``value`` may come back: each character as itself, percent-encoded
-    (``%2F``) or percent-encoded twice (``%252F``), in any letter case, hex digits included,
-    so a key echoed upper-cased, URL-quoted (partly or wholly) or quoted twice is found."""
-    parts = []
-    for char in value:
-        hexes = "".join(f"%{b:02x}" for b in char.encode())
-        options = [re.escape(char), re.escape(hexes), re.escape(hexes.replace("%", "%25"))]
-        if char == " ":
-            options.append(re.escape("+"))
-        parts.append("(?:" + "|".join(options) + ")")
-    return re.compile("".join(parts).encode(), re.IGNORECASE)
-
-
-def _secret_patterns(params: Params) -> list[re.Pattern[bytes]]:
-    return [_secret_pattern(value) for name, value in params.items()
-            if name in SECRET_PARAMS and isinstance(value, str) and len(value) >= 4]
-
-
-def scrub(body: bytes, params: Params) -> bytes:
-    """``body`` with every secret parameter's value replaced by ``***``, in any letter case
-    and percent-encoded once or twice."""
-    for pattern in _secret_patterns(params):
-        body = pattern.sub(b"***", body)
-    return body
-
-
-def scrub_text(text: str, params: Params) -> str:
-    return scrub(text.encode("utf-8", errors="surrogateescape"), params).decode(
-        "utf-8", errors="replace")
-
-
-def _scrub_headers(headers: Mapping[str, str], params: Params) -> dict[str, str]:
-    return {name: scrub_text(value, params) for name, value in headers.items()}
 
 
 @dataclass(frozen=True)
@@ -128,15 +89,16 @@ class Stats:
 
 
 class HttpClient:
-    """GET with timeouts, retries, a per-host concurrency limit and an on-disk cache.
+    """GET with timeouts, retries, a per-host concurrency limit and pace, and an on-disk cache.
 
     ``sleep`` and ``jitter`` are seams: tests pass a recording sleep so backoff is checked
-    without waiting; ``clock`` gives the time stamped on fetched responses.
+    without waiting; ``clock`` gives the time stamped on fetched responses. ``pace`` is the
+    least time in seconds between the starts of two requests to one host.
     """
 
     def __init__(self, cache_dir: Path | None, *, timeout: float = 30.0,
                  connect_timeout: float = 10.0, retries: int = 4, backoff: float = 1.0,
-                 max_backoff: float = 60.0, per_host: int = 2,
+                 max_backoff: float = 60.0, per_host: int = 2, pace: float = 0.0,
                  sleep: Callable[[float], None] = time.sleep,
                  jitter: Callable[[], float] = random.random,
                  clock: Callable[[], float] = time.time,
@@ -151,6 +113,7 @@ class HttpClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.per_host = per_host
+        self.pace = pace
         self.sleep = sleep
         self.jitter = jitter
         self.clock = clock
@@ -170,6 +133,7 @@ class HttpClient:
         self.stats = Stats()
         self._hosts: dict[str, threading.Semaphore] = {}
         self._hosts_lock = threading.Lock()
+        self._next_start: dict[str, float] = {}  # per host, in ``monotonic`` time
 
     def close(self) -> None:
         self.session.close()
@@ -196,7 +160,7 @@ class HttpClient:
         # Some APIs echo the key back (BEA's Request block, a redirect's Location): scrub it
         # from the body and every header before anyone sees them.
         body = scrub(response.content, params)
-        answer_headers = _scrub_headers(response.headers, params)
+        answer_headers = scrub_headers(response.headers, params)
         if response.status_code == 304 and cached is not None:
             self.stats.add("cache_hits")
             meta, body = cached
@@ -222,6 +186,15 @@ class HttpClient:
             self._store(url, params, result)
         return result
 
+    def status(self, method: str, url: str, timeout: float) -> int:
+        """The status ``url`` answers ``method`` with, after redirects, the body unread; not
+        retried nor cached. Raises a requests error (or OSError) when no answer comes."""
+        with self._slot(url):
+            self._wait_turn(url)
+            with self.session.request(method, url, timeout=timeout, allow_redirects=True,
+                                      stream=True) as response:
+                return response.status_code
+
     # -- sending ---------------------------------------------------------------------------
     def _slot(self, url: str) -> threading.Semaphore:
         host = urlsplit(url).netloc
@@ -230,11 +203,22 @@ class HttpClient:
                 self._hosts[host] = threading.Semaphore(self.per_host)
             return self._hosts[host]
 
+    def _wait_turn(self, url: str) -> None:
+        """Sleep until ``pace`` seconds have passed since the last request to the host began."""
+        host = urlsplit(url).netloc
+        with self._hosts_lock:
+            now = self.monotonic()
+            at = max(now, self._next_start.get(host, now)) if self.pace > 0 else now
+            self._next_start[host] = at + self.pace
+        if at > now:
+            self.sleep(at - now)
+
     def _send(self, url: str, params: Params, headers: Mapping[str, str],
               source: str, shown: str) -> _Answer:
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             self._check_stop(source, shown)
+            self._wait_turn(url)
             self.stats.add("requests")
             wait = None
             ends = self.monotonic() + self.deadline
@@ -301,8 +285,7 @@ class HttpClient:
             return FetchError(f"{source}: {shown} stopped: {self.stop_reason}",
                               hint="Nothing was written; raise the deadline or try later.")
         return FetchError(f"{source}: {shown} took longer than {self.deadline:g} s",
-                          hint="The service is sending its answer too slowly; try again "
-                               "later.")
+                          hint="The service is sending its answer too slowly; try again later.")
 
     def _read_body(self, response: requests.Response, ends: float, source: str,
                    shown: str) -> bytes:
@@ -315,20 +298,18 @@ class HttpClient:
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > self.max_bytes:
             raise self._too_big(source, shown)
-        decoder = _Inflater(response.headers.get("Content-Encoding", ""), source, shown).feed
+        try:
+            decoder = Inflater(response.headers.get("Content-Encoding", "")).feed
+        except ValueError as exc:
+            raise FetchError(f"{source}: {shown} came in {exc}") from None
         parts: list[bytes] = []
         size = 0
-        for chunk in self._raw_chunks(response, ends, source, shown):
-            for piece in decoder(chunk):
+        for chunk in itertools.chain(self._raw_chunks(response, ends, source, shown), [None]):
+            for piece in decoder(chunk):  # None: the end, whatever the decoder still holds
                 size += len(piece)
                 if size > self.max_bytes:
                     raise self._too_big(source, shown)
                 parts.append(piece)
-        for piece in decoder(None):
-            size += len(piece)
-            if size > self.max_bytes:
-                raise self._too_big(source, shown)
-            parts.append(piece)
         return b"".join(parts)
 
     def _raw_chunks(self, response: requests.Response, ends: float, source: str,
@@ -380,56 +361,6 @@ class HttpClient:
                 "fetched_at": response.fetched_at, "headers": keep}
         write_file(base.with_suffix(".body"), response.body)
         write_file(base.with_suffix(".json"), json.dumps(meta, indent=1).encode())
-
-
-class _Inflater:
-    """A step-wise decompressor for one ``Content-Encoding``: ``feed`` a chunk (None at the
-    end) and it yields the output in pieces of at most ``CHUNK`` bytes, so no step holds
-    more than that much of a body that expands a thousandfold."""
-
-    def __init__(self, encoding: str, source: str, shown: str) -> None:
-        self.name = encoding.strip().lower()
-        if self.name not in ("", "identity", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"{source}: {shown} came in an encoding we do not read: "
-                             f"{encoding}")
-        # gzip: header auto-detected (32); deflate: the zlib wrapper, as HTTP says.
-        bits = zlib.MAX_WBITS if self.name == "deflate" else zlib.MAX_WBITS | 32
-        self.inflate = zlib.decompressobj(bits)
-        self.started = False
-
-    def feed(self, chunk: bytes | None) -> Iterator[bytes]:
-        if self.name in ("", "identity"):
-            if chunk:
-                yield chunk
-            return
-        data = chunk or b""
-        if self.inflate.eof and data:  # a new member begins in this chunk
-            self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)
-        while True:
-            try:
-                out = self.inflate.decompress(data, CHUNK)
-            except zlib.error:
-                if self.name != "deflate" or self.started:
-                    raise
-                # Some servers send raw deflate, without the zlib wrapper.
-                self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-                out = self.inflate.decompress(data, CHUNK)
-            self.started = True
-            if out:
-                yield out
-            data = self.inflate.unconsumed_tail
-            if self.inflate.eof:
-                # The rest of the input (zlib also leaves a copy in unconsumed_tail).
-                data = self.inflate.unused_data
-                if data:  # gzip allows several members, one after another: read them all
-                    self.inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)
-                    continue
-            if not data and (chunk is not None or not out):
-                break
-        if chunk is None:
-            rest = self.inflate.flush()
-            if rest:
-                yield rest
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

@@ -14,10 +14,11 @@ def _state(name: str, declared: Declaration | None, snapshot: Snapshot) -> str:
         return "in the snapshot, no longer declared"
     if declared.fetch is None:
         return "seeded from offline copies (no fetch settings)"
+    if declared.live:
+        return "kept current by fetch"
     if declared.fetch.vintage is not None:
         return f"fetched as it stood on {declared.fetch.vintage.isoformat()}"
-    return "kept current by fetch" + (f", closed at {declared.fetch.end}" if declared.fetch.end
-                                      else "")
+    return f"fetched up to {declared.fetch.end}, where it is closed"
 
 
 def listing(snapshot: Snapshot, declarations: dict[str, Declaration]) -> str:

@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from site_builder.errors import SiteError
 
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from site_builder.data.vintages import SeriesIndex
 
 LOCK_FORMAT = 1
+
+#: How a table writes a missing value: nothing, or ``.`` (as FRED does). Each source reads
+#: its API's own markers as these (BEA's: ``sources.bea.MISSING_MARKERS``).
+MISSING = frozenset({"", "."})
 
 #: Declared units and what one unit is worth in dollars (chained dollars for real series).
 UNIT_SCALES: dict[str, tuple[str, float]] = {
@@ -84,6 +88,15 @@ class DatasetMeta:
 class Dataset:
     meta: DatasetMeta
     frame: pd.DataFrame = field(repr=False)
+
+    @staticmethod
+    def numbers(values: pd.Series, errors: Literal["raise", "coerce"] = "raise") -> pd.Series:
+        """A ``value`` column as a table stores it, text, as numbers: NaN where the text is a
+        :data:`MISSING` marker; other text that is no number raises ``ValueError``, or is
+        NaN too with ``errors="coerce"``."""
+        import pandas as pd  # not at the top: a build with nothing to do loads no pandas
+
+        return pd.to_numeric(values.replace(dict.fromkeys(MISSING)), errors=errors)
 
 
 def canonical_csv(frame: pd.DataFrame) -> bytes:
@@ -169,7 +182,7 @@ class Snapshot:
         raw = self._raw(meta)
         frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
         text = frame["value"]
-        frame["value"] = pd.to_numeric(text.replace({"": None, ".": None}))
+        frame["value"] = Dataset.numbers(text)
         # What the source resolves, in dollars: 46 (billions) is whole billions, 279.1 tenths.
         places = text.str.extract(r"\.(\d*?)0*$", expand=False).str.len().fillna(0)
         frame["precision"] = meta.scale * 10.0 ** -places

@@ -8,11 +8,10 @@ import pandas as pd
 
 from site_builder.data.declarations import Declaration
 from site_builder.data.http_client import FetchError
-from site_builder.data.snapshot import Dataset
+from site_builder.data.snapshot import MISSING, Dataset
 
 Reject = Callable[..., FetchError]
 PERIOD = r"\d{4}(-(0[1-9]|1[0-2]))?"
-MISSING = {"", "."}
 
 
 def validate(name: str, decl: Declaration, frame: pd.DataFrame, old: Dataset | None,
@@ -38,7 +37,7 @@ def validate(name: str, decl: Declaration, frame: pd.DataFrame, old: Dataset | N
     if not bad_period.empty:
         raise reject(f"unreadable period {bad_period['period'].iloc[0]!r}")
     values = frame["value"].str.strip()
-    numbers = pd.to_numeric(values.where(~values.isin(MISSING)), errors="coerce")
+    numbers = Dataset.numbers(values, errors="coerce")
     bad_value = frame[numbers.isna() & ~values.isin(MISSING)]
     if not bad_value.empty:
         row = bad_value.iloc[0]
@@ -121,7 +120,7 @@ def _complete(frame: pd.DataFrame, decl: Declaration, reject: Reject) -> None:
 
 def _same_units(frame: pd.DataFrame, old: Dataset, key: list[str], reject: Reject) -> None:
     """Values where old and new overlap must be of the same size: no silent unit change."""
-    new = frame.assign(number=pd.to_numeric(frame["value"], errors="coerce"))
+    new = frame.assign(number=Dataset.numbers(frame["value"], errors="coerce"))
     merged = new.merge(old.frame[[*key, "value"]].rename(columns={"value": "old"}), on=key)
     merged = merged[(merged["number"].abs() > 0) & (merged["old"].abs() > 0)].dropna()
     if merged.empty:

@@ -30,11 +30,11 @@ DATUM = re.compile(r"""\bdatum(?:\.([A-Za-z_$][\w$]*)|\[\s*(["'])(.*?)\2\s*\])""
 RESHAPE = {"aggregate", "pivot", "density", "regression", "loess", "quantile"}
 
 
-def check(spec: dict[str, Any], rows: pd.DataFrame) -> None:
+def check_chart(spec: dict[str, Any], rows: pd.DataFrame) -> None:
     """Raise SiteError unless ``spec``, drawn from ``rows``, is valid and draws marks."""
     if rows.empty:
         raise SiteError("the chart has no rows to plot", hint="Widen its data selection.")
-    validate(spec)
+    validate_vega_lite(spec)
     fields = Fields(rows)
     fields.view(spec, fields.columns(), {}, "")
     drawn = [name for name in fields.drawn if name in rows.columns] or (
@@ -259,7 +259,7 @@ TRANSFORMS: dict[str, Any] = {
 
 # -- Vega-Lite -----------------------------------------------------------------------------
 
-def validate(spec: dict[str, Any]) -> None:
+def validate_vega_lite(spec: dict[str, Any]) -> None:
     """Raise SiteError unless ``spec`` is valid against the Vega-Lite schema Altair ships.
 
     Of the inline rows only the first is checked: rows come from one DataFrame, so they are
@@ -305,6 +305,7 @@ def schema_path() -> Path:
 @functools.cache
 def _validators() -> tuple[Any, Any]:
     """A validator for whole specs and one for ``config``: built once per process."""
+    # Imported here: about 60 ms that only a process checking a chart need pay.
     import jsonschema
     import orjson
 

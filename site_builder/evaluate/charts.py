@@ -12,17 +12,18 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from site_builder import formatting
 from site_builder.content.fences import ChartBlock
+from site_builder.content.source import SLUG
 from site_builder.errors import SiteError, quoted
 from site_builder.evaluate import chart_checks, theme
+from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.figures import Source, within
-from site_builder.evaluate.scope import PageScope
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
 OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale",
@@ -31,7 +32,7 @@ VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resol
 SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
 #: How each scale reads in a chart's table header.
 LABELS = {"percent": "Percent"}
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID = SLUG  # a chart's id is written as a slug is
 #: ``python:`` names ``module.function`` of content/charts/module.py: identifiers only.
 PYTHON_TARGET = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 VL_CONVERT_VERSION = metadata.version("vl-convert-python")
@@ -59,7 +60,6 @@ class Chart:
 
     def csv(self) -> str:
         """The rows as CSV; text cells that a spreadsheet would run as formulas are defused."""
-        from pandas.api.types import is_numeric_dtype
         rows = self.rows.copy()
         for column in rows.columns:
             if not is_numeric_dtype(rows[column]):  # numbers are numbers, whatever their sign
@@ -80,7 +80,7 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def prepare(block: ChartBlock, scope: PageScope, charts_dir: Path, path: Path) -> Chart:
+def prepare(block: ChartBlock, scope: DataScope, charts_dir: Path, path: Path) -> Chart:
     """Turn a chart block into a :class:`Chart`; errors point at the block's line."""
     try:
         return _prepare(block.spec, scope, charts_dir, block.number)
@@ -90,7 +90,7 @@ def prepare(block: ChartBlock, scope: PageScope, charts_dir: Path, path: Path) -
         raise SiteError(f"chart: {exc.message}", path, block.line, exc.hint) from exc
 
 
-def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: int) -> Chart:
+def _prepare(block: dict[str, Any], scope: DataScope, charts_dir: Path, number: int) -> Chart:
     unknown = set(block) - OWN_KEYS - VEGA_KEYS
     if unknown:
         raise SiteError(f"unknown key {sorted(unknown)[0]!r} in chart block",
@@ -106,8 +106,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
                         hint="Use billions, millions, trillions or percent.")
     if scale_name == "percent" and "python" not in block:
         raise SiteError("scale: percent is for Python charts, which compute their own values")
-    scope.touched.clear()
-    scope.chart_sources.clear()
+    scope.recorder.begin_chart()
     if "python" in block:
         rows, vega = _from_python(_python_target(block["python"]), scope, charts_dir)
     else:
@@ -115,7 +114,7 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         vega = {k: copy.deepcopy(v) for k, v in block.items() if k in VEGA_KEYS}
         if "mark" not in vega and "layer" not in vega:
             raise SiteError("a chart block needs a `mark` (bar, line, ...) or a `layer`")
-    used = tuple(scope.touched)
+    used = scope.recorder.chart_datasets
     # A `precision` column (dollars) says what each value's source resolves; it is not drawn.
     precision = rows.pop("precision").tolist() if "precision" in rows.columns else None
     spec = {
@@ -125,16 +124,16 @@ def _prepare(block: dict[str, Any], scope: PageScope, charts_dir: Path, number: 
         "data": {"values": json.loads(rows.to_json(orient="records"))},
         "config": theme.config(),
     }
-    chart_checks.check(spec, rows)
+    chart_checks.check_chart(spec, rows)
     value_label = LABELS.get(scale_name, f"USD {scale_name}")
-    sources = tuple(scope.chart_sources) or tuple(scope.source(scope.dataset(n)) for n in used)
-    description = describe(rows, spec, SCALES[scale_name], precision)
+    sources = scope.recorder.chart_sources or tuple(scope.source(scope.dataset(n))
+                                                    for n in used)
+    description = describe_chart(rows, spec, SCALES[scale_name], precision)
     return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
                  str(block.get("note", "")), used)
 
 
-def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame:
-    import pandas as pd
+def _rows(block: dict[str, Any], scope: DataScope, scale: float) -> pd.DataFrame:
     if "official" in block:
         frame, dims = _official(block, scope)
     else:
@@ -162,9 +161,8 @@ def _rows(block: dict[str, Any], scope: PageScope, scale: float) -> pd.DataFrame
     return frame.reset_index(drop=True)
 
 
-def _dataset_rows(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame, list[str]]:
+def _dataset_rows(block: dict[str, Any], scope: DataScope) -> tuple[pd.DataFrame, list[str]]:
     """The rows of ``data:`` datasets (each one copy of its series), in dollars."""
-    import pandas as pd
     if "data" not in block:
         raise SiteError("a chart block needs `data: DATASET`, `official: SERIES` or "
                         "`python: module.function`")
@@ -175,7 +173,7 @@ def _dataset_rows(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame
     parts = []
     for name in names:
         dataset, frame = scope.rows(str(name), where)
-        scope.chart_sources.append(scope.source(dataset, frame))
+        scope.recorder.cited(scope.source(dataset, frame))
         if dataset.meta.unit_kind != "usd":
             raise SiteError(f"dataset {dataset.meta.name!r} is in {dataset.meta.units}, "
                             "which chart blocks cannot scale to dollars")
@@ -188,24 +186,24 @@ def _dataset_rows(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame
     return frame, dims
 
 
-def _official(block: dict[str, Any], scope: PageScope) -> tuple[pd.DataFrame, list[str]]:
+def _official(block: dict[str, Any], scope: DataScope) -> tuple[pd.DataFrame, list[str]]:
     """The rows of ``official:`` series as they stand now (each period from its newest
     vintage), told apart by a ``series_id`` column."""
-    import pandas as pd
     if "data" in block or "where" in block:
         raise SiteError("`official` names the series itself: drop `data` and `where`")
     wanted = block["official"] if isinstance(block["official"], list) else [block["official"]]
     parts = []
     for series_id in wanted:
         series = scope.official(str(series_id))
-        scope.chart_sources.extend(s for s in series.sources if s not in scope.chart_sources)
+        for source in series.sources:
+            scope.recorder.cited(source)
         parts.append(pd.DataFrame({"period": series.values.index.astype(str),
                                    "series_id": str(series_id),
                                    "value": series.values.to_numpy()}))
     return pd.concat(parts, ignore_index=True), ["series_id"] if len(wanted) > 1 else []
 
 
-def _dimensions(scope: PageScope, names: list[Any]) -> set[str]:
+def _dimensions(scope: DataScope, names: list[Any]) -> set[str]:
     """Columns that tell rows apart: the datasets' dimensions, and which dataset."""
     dims = {"dataset"}
     for name in names:
@@ -234,17 +232,15 @@ def _python_target(target: object) -> str:
     return target
 
 
-def _from_python(target: str, scope: PageScope, charts_dir: Path
+def _from_python(target: str, scope: DataScope, charts_dir: Path
                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    import pandas as pd
     module_name, _, func_name = _python_target(target).rpartition(".")
     path = charts_dir / f"{module_name}.py"
     if not path.resolve().is_relative_to(charts_dir.resolve()) or not path.is_file():
         raise SiteError(f"python chart {target!r}: no file {path}",
                         hint="Write `python: MODULE.FUNCTION` for content/charts/MODULE.py.")
     theme.register_altair_theme()
-    if path not in scope.modules:
-        scope.modules.append(path)
+    scope.recorder.ran(path)
     spec_obj = importlib.util.spec_from_file_location(f"site_charts_{module_name}", path)
     assert spec_obj is not None and spec_obj.loader is not None
     module = importlib.util.module_from_spec(spec_obj)
@@ -301,8 +297,8 @@ def _fields(spec: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     return label, value, series
 
 
-def describe(rows: pd.DataFrame, spec: dict[str, Any], scale: float,
-             precision: list[float] | None = None) -> str:
+def describe_chart(rows: pd.DataFrame, spec: dict[str, Any], scale: float,
+                   precision: list[float] | None = None) -> str:
     """A sentence or two a screen reader can use in place of the picture; ``precision``, the
     step each row's source resolves in dollars, keeps whole billions whole."""
     label, value, series = _fields(spec)

@@ -104,9 +104,10 @@ def _checked(claim: str, words: Callable[..., str], vintage: bool,
     return said
 
 
-def record(series: Series, period: object, largest: bool = True, vintage: bool = False
-           ) -> str:
-    """``a record``: the value at ``period`` beats every earlier one in ``series``."""
+def record_claim(series: Series, period: object, largest: bool = True, vintage: bool = False
+                 ) -> str:
+    """``a record`` (the helper ``record``): the value at ``period`` beats every earlier one
+    in ``series``."""
     key = normalise_period(period)
 
     def words(s: Series) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from site_builder.errors import SiteError, quoted
 from site_builder.evaluate.sandbox import BriefSandbox, Budget, LimitExceeded
-from site_builder.evaluate.scope import TEMPLATE_FILE
+
+#: The file name a brief's compiled text runs under: figures and errors find their line by it.
+TEMPLATE_FILE = "<brief>"
 
 
 def expression_environment() -> SandboxedEnvironment:
@@ -31,8 +34,23 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
-def evaluate(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path: Path,
-             first_line: int) -> str:
+def running_line() -> int | None:
+    """The line of the brief's text running now, counted from its first; None when no
+    brief's text is running."""
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_code.co_filename != TEMPLATE_FILE:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    # Jinja's compiled module maps its code lines to template lines in `debug_info`.
+    pairs = [pair.split("=") for pair in str(frame.f_globals.get("debug_info", ""))
+             .split("&") if "=" in pair]
+    return next((int(template) for template, code in reversed(pairs)
+                 if int(code) <= frame.f_lineno), 1)
+
+
+def run_expressions(text: str, helpers: dict[str, Any], env: SandboxedEnvironment, path: Path,
+                    first_line: int) -> str:
     """Evaluate the ``{{ }}`` expressions and ``{% %}`` statements of ``text``."""
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return text  # plain prose: nothing to compile

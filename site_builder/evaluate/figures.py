@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
 
 from site_builder.errors import SiteError
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -127,8 +125,6 @@ def normalise_period(period: object) -> str:
 def within(periods: pd.Index, start: object = None, end: object = None) -> np.ndarray:
     """A boolean mask of ``periods`` from ``start`` to ``end`` inclusive, compared at the
     bounds' own precision, so a year includes its months."""
-    import numpy as np
-
     text = periods.astype(str)
     mask = np.ones(len(text), dtype=bool)
     if start is not None:
@@ -205,7 +201,6 @@ class Series:
 
     def at(self, period: object) -> Figure:
         """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
-        import pandas as pd
         key = normalise_period(period)
         if key not in self.values.index:
             raise SiteError(
@@ -265,7 +260,6 @@ class Series:
 
     def total(self, start: object, end: object) -> Figure:
         """The sum from ``start`` to ``end``, e.g. a year to date; every period must be there."""
-        import pandas as pd
         part = self.between(start, end).values
         expected = pd.period_range(str(part.index[0]), str(part.index[-1]),
                                    freq="M" if self.monthly else "Y") if len(part) else []
@@ -281,7 +275,6 @@ class Series:
 
         A year bound covers its months: ``between(2023, 2023)`` keeps all of 2023.
         """
-        import pandas as pd
         mask = within(pd.Index(self.values.index), start, end)
         return self._also(replace(self, values=self.values[mask], current=None),
                           lambda s: s.between(start, end))

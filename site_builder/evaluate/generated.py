@@ -14,7 +14,6 @@ expressions can use (``{% if row.flows == "both" %}``, ``series(..., partner=row
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import json
@@ -25,22 +24,23 @@ from typing import Any
 
 import yaml
 
+from site_builder import formatting
 from site_builder.atomic import write_file
-from site_builder.content.document import split_front_matter
+from site_builder.content.source import SLUG, chart_blocks, load_yaml, split_front_matter
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
 from site_builder.releases import load_calendar, next_after
 
 ROW = re.compile(r"\{\{\s*row\.([A-Za-z_]\w*)\s*\}\}")
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def fill(text: str, row: dict[str, Any], path: Path) -> str:
-    """Replace ``{{ row.NAME }}`` in ``text`` by the row's values."""
+def fill(text: str, row: dict[str, Any], path: Path, first_line: int = 1) -> str:
+    """Replace ``{{ row.NAME }}`` in ``text``, which starts at ``first_line`` of ``path``,
+    by the row's values."""
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in row:
-            line = text.count("\n", 0, match.start()) + 1
+            line = first_line + text.count("\n", 0, match.start())
             raise SiteError(f"row {row.get('slug', '?')!r} has no field {name!r}", path, line,
                             hint=f"Its fields: {', '.join(sorted(row))}.")
         return str(row[name])
@@ -54,13 +54,14 @@ def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot,
     """The briefs a template makes: (source text for that row, the row), row by row.
     ``today``: the build's day, which decides the next release (default: today); ``memo``:
     a folder where the newest month of a series is kept between builds."""
-    raw, body, _ = split_front_matter(text, path)
+    raw, body, body_line = split_front_matter(text, path)
     # Only the generate line is read here: the rest is YAML once the row fields are filled.
     line = next((i for i, t in enumerate(raw.split("\n")) if t.startswith("generate:")), None)
     try:
-        spec = yaml.safe_load(raw.split("\n")[line])["generate"] if line is not None else None
+        loaded = load_yaml(raw.split("\n")[line]) if line is not None else None
     except yaml.YAMLError:
-        spec = None
+        loaded = None
+    spec = loaded.get("generate") if isinstance(loaded, dict) else None
     if not isinstance(spec, dict) or len(spec) != 1 or not spec.keys() <= {"params", "latest"}:
         raise SiteError("a generated page needs `generate: {params: NAME}` or "
                         "`generate: {latest: DATASET}` (or `{latest: SERIES_ID}`) in its "
@@ -77,14 +78,22 @@ def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot,
                         path, 2)
     # The generate line is blanked, not dropped, so every other line keeps its number.
     head = "\n".join("" if line.startswith("generate:") else line for line in lines)
-    return [("---\n" + fill(head, row, path) + "---\n" + fill_charts(body, row, path), row)
-            for row in rows]
+    return [("---\n" + fill(head, row, path, 2) + "---\n" + fill_charts(body, row, path, body_line),
+             row) for row in rows]
 
 
-def fill_charts(body: str, row: dict[str, Any], path: Path) -> str:
-    """Row fields inside ```chart blocks; the rest of the text keeps its expressions."""
-    parts = re.split(r"(^```chart\n.*?^```$)", body, flags=re.M | re.S)
-    return "".join(fill(p, row, path) if p.startswith("```chart") else p for p in parts)
+def fill_charts(body: str, row: dict[str, Any], path: Path, body_line: int) -> str:
+    """Row fields inside chart blocks of ``body`` (which starts at ``body_line`` of
+    ``path``); the rest of the text keeps its expressions."""
+    lines = body.split("\n")
+    out: list[str] = []
+    done = 0  # lines before this one are in ``out``
+    for block in chart_blocks(lines):
+        end = len(lines) if block.end is None else block.end + 1
+        out += lines[done:block.start]
+        out.append(fill("\n".join(lines[block.start:end]), row, path, body_line + block.start))
+        done = end
+    return "\n".join(out + lines[done:])
 
 
 def params(path: Path) -> list[dict[str, Any]]:
@@ -131,18 +140,13 @@ def latest_row(snapshot: Snapshot, name: str, content: Path, today: dt.date | No
     upcoming = next_after(releases, today)
     return {
         "slug": "latest-release", "period": period, "previous": previous, "year": str(year),
-        "month": _month(period), "january": f"{year}-01",
+        "month": formatting.period(period), "january": f"{year}-01",
         "previous_year_january": f"{year - 1}-01", "previous_year_same": f"{year - 1}-{month:02d}",
-        "previous_year_month": _month(f"{year - 1}-{month:02d}"),
+        "previous_year_month": formatting.period(f"{year - 1}-{month:02d}"),
         "date": (published.date.isoformat() if published else meta.retrieved[:10]),
         "next_release": upcoming.date.isoformat() if upcoming else "",
         "next_covers": upcoming.covers if upcoming else "",
     }
-
-
-def _month(period: str) -> str:
-    """``June 2026`` for ``2026-06``."""
-    return f"{calendar.month_name[int(period[5:])]} {period[:4]}"
 
 
 def _remembered(snapshot: Snapshot, series: str, memo: Path | None) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from site_builder.content.fences import extract_charts
 from site_builder.content.markdown import to_html
 from site_builder.data.snapshot import DatasetMeta, Snapshot
 from site_builder.evaluate.charts import Chart, prepare
-from site_builder.evaluate.expressions import evaluate as run_expressions
+from site_builder.evaluate.expressions import run_expressions
 from site_builder.evaluate.figures import Source
 from site_builder.evaluate.scope import PageScope
 
@@ -32,7 +32,7 @@ class Page:
     sources: tuple[Source, ...]
     datasets: tuple[DatasetMeta, ...]
     modules: tuple[Path, ...] = ()  # chart code it ran: a dependency like its data
-    #: Each figure shown that is one value of one official series (see PageScope.shown).
+    #: Each figure shown that is one value of one official series (see ShownFigures).
     shown: tuple[dict[str, object], ...] = ()
     depends: tuple[str, ...] = ()  # every dataset it read, copies compared with included
 
@@ -79,13 +79,13 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
 
     def expression(item: Highlight, key: str) -> tuple[str, str]:
         line = doc.lines.get(key, doc.lines.get(key.split(".")[0], 1))
-        scope.line = line
+        scope.shown.start_at(line)
         html = run_expressions("{{ " + item.value + " }}", helpers, env, doc.path, line)
         # A label may compute its words too, e.g. the year a "latest full year" figure is of.
         label = run_expressions(item.label, helpers, env, doc.path, line)
         # shown as HTML: held to the allowlist of a brief's raw HTML, like the body
         html = sanitise.checked(html, item.value, doc.path, line, doc.kind)
-        return label, scope.fill_figures(html)
+        return label, scope.citations.fill_figures(html)
 
     meta = doc.meta
     headline = highlights = None
@@ -93,23 +93,22 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         headline = expression(meta.headline, "headline") if meta.headline else None
         highlights = tuple(expression(h, f"highlights.{number}")
                            for number, h in enumerate(meta.highlights))
-    scope.line = doc.body_line
+    scope.shown.start_at(doc.body_line)
     markdown_text = run_expressions(text, helpers, env, doc.path, doc.body_line)
-    charts = tuple(prepare(block, scope, charts_dir, doc.path) for block in blocks)
+    charts = tuple(prepare(block, scope.data, charts_dir, doc.path) for block in blocks)
     for chart in charts:
         for source in chart.sources:
-            if source not in scope.sources:
-                scope.sources.append(source)
+            scope.citations.add(source)
     return Page(
         doc=doc, url=url_for(doc), charts=charts,
         # raw HTML held to the allowlist before the build's own figures and charts go in
-        body_html=scope.fill_figures(sanitise.checked(to_html(markdown_text),
-                                                      markdown_text, doc.path, doc.body_line,
-                                                      doc.kind)),
-        headline=headline, highlights=highlights or (), sources=tuple(scope.sources),
+        body_html=scope.citations.fill_figures(sanitise.checked(
+            to_html(markdown_text), markdown_text, doc.path, doc.body_line, doc.kind)),
+        headline=headline, highlights=highlights or (), sources=scope.citations.sources,
         # the datasets whose data the page shows: those its figures and charts cite
         datasets=tuple(snapshot.meta(name) for name in
-                       dict.fromkeys(s.dataset for s in scope.sources if s.dataset in
-                                     snapshot.metas)),
-        modules=tuple(scope.modules), shown=tuple(scope.shown), depends=tuple(scope.depends),
+                       dict.fromkeys(s.dataset for s in scope.citations.sources
+                                     if s.dataset in snapshot.metas)),
+        modules=scope.recorder.modules, shown=scope.shown.entries,
+        depends=scope.recorder.depends,
     )

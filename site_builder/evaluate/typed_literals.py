@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markupsafe import Markup, escape
 
-from site_builder.content.document import compose_yaml
+from site_builder.content.source import compose_yaml, fenced_blocks
 from site_builder.errors import SiteError
 
 if TYPE_CHECKING:
@@ -55,7 +55,6 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 HIDDEN = "\x00"
 EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 ROW_FIELD = re.compile(r"\{\{\s*row\.[A-Za-z_]\w*\s*\}\}")  # as generate.ROW fills them
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.DOTALL)
 LINK_DESTINATION = re.compile(r"\]\(\s*(<[^>\n]*>|(?:[^\s()]|\([^\s()]*\))+)")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*(\S+)", re.MULTILINE)
@@ -141,18 +140,9 @@ def _hide(match: re.Match[str], group: int = 0) -> str:
 def _hide_fences(text: str) -> str:
     """Fenced blocks hidden, fences included: ```chart, ~~~chart and any other."""
     lines = text.split("\n")
-    fence = ""
-    for number, line in enumerate(lines):
-        if not fence:
-            match = FENCE.match(line)
-            if match is None or (match.group(1)[0] == "`" and "`" in match.group(2)):
-                continue  # a backtick fence's info string holds no backtick (CommonMark)
-            fence = match.group(1)
-        else:
-            closing = line.strip()
-            if len(closing) >= len(fence) and closing == fence[0] * len(closing):
-                fence = ""  # indented or not, as prose.extract_charts closes a chart block
-        lines[number] = HIDDEN * len(line)
+    for block in fenced_blocks(lines):
+        end = len(lines) if block.end is None else block.end + 1
+        lines[block.start:end] = [HIDDEN * len(line) for line in lines[block.start:end]]
     return "\n".join(lines)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -26,6 +25,7 @@ from site_builder.content.fences import PLACEHOLDER
 from site_builder.errors import SiteError
 from site_builder.evaluate.charts import Chart
 from site_builder.evaluate.page import Page, entry_for
+from site_builder.formatting import day
 
 VEGA = "vega-embed.js"  # Vega, Vega-Lite and vega-embed, for pages with charts
 
@@ -46,7 +46,7 @@ def template_environment(templates: Path, site: Site, asset: Callable[[str], str
     env.filters["slugify"] = slugify
     env.filters["absolute"] = site.absolute
     env.filters["tojson_ld"] = _json_ld
-    env.filters["longdate"] = _long_date
+    env.filters["longdate"] = day
     env.globals["site"] = site.config
     env.globals["asset"] = asset
     env.globals["license_url"] = site.license_url
@@ -58,11 +58,6 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return format(value, ",.6f").rstrip("0").rstrip(".").replace("-", "\u2212")
     return str(value)
-
-
-def _long_date(iso: str) -> str:
-    """``2026-11-25`` -> ``November 25, 2026``."""
-    return dt.date.fromisoformat(iso).strftime("%B %-d, %Y")
 
 
 def _json_ld(data: object) -> Markup:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from site_builder.data.declarations import Declaration
 from site_builder.data.http_client import FetchError, HttpClient, Response
-from site_builder.data.snapshot import UNIT_SCALES
+from site_builder.data.snapshot import MISSING, UNIT_SCALES
 from site_builder.data.sources import Fetched, missing_key
 
 BASE = "https://apps.bea.gov/api/data"
@@ -54,12 +54,13 @@ def fetch(name: str, decl: Declaration, http: HttpClient, env: Mapping[str, str]
                    " ; ".join(shown), vintage)
 
 
-#: BEA's markers for a cell without a number, all read as missing (``.``): ``(D)``
-#: suppressed to avoid disclosing a company's data, ``(*)`` a value between -$500,000 and
-#: +$500,000 (not zero, so not written as 0), ``n.a.``/``(NA)`` not available, ``...`` and
-#: ``""`` nothing published. None stops the fetch; the missing check of ``fetch`` still
-#: refuses one that replaces a value the snapshot has (unless ``--allow-missing``).
-MISSING_MARKERS = frozenset({"", "(D)", "(*)", "n.a.", "(NA)", "NA", "...", "(X)", "(S)"})
+#: BEA's markers for a cell without a number, beside the snapshot's own (:data:`MISSING`),
+#: all read as missing (``.``): ``(D)`` suppressed to avoid disclosing a company's data,
+#: ``(*)`` a value between -$500,000 and +$500,000 (not zero, so not written as 0),
+#: ``n.a.``/``(NA)`` not available, ``...`` and ``""`` nothing published. None stops the
+#: fetch; the missing check of ``fetch`` still refuses one that replaces a value the snapshot
+#: has (unless ``--allow-missing``).
+MISSING_MARKERS = MISSING | {"(D)", "(*)", "n.a.", "(NA)", "NA", "...", "(X)", "(S)"}
 KEY_ERRORS = frozenset({"1", "3", "4"})  # unknown, non-existent or inactive UserID
 
 

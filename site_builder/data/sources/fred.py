@@ -17,6 +17,7 @@ import pandas as pd
 
 from site_builder.data.declarations import Declaration, FredSeries
 from site_builder.data.http_client import FetchError, HttpClient, Response
+from site_builder.data.snapshot import MISSING
 from site_builder.data.sources import Fetched, missing_key, month_end, month_start
 
 API_ROOT = "https://api.stlouisfed.org"
@@ -68,7 +69,7 @@ def listed_only_trimmed(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     a period must not become the series' newest. A ``.`` before the last value is kept, as
     a missing value."""
     end = len(rows)
-    while end and rows[end - 1][1].strip() in ("", "."):
+    while end and rows[end - 1][1].strip() in MISSING:
         end -= 1
     return rows[:end] or rows  # all missing: left for validation to refuse
 
