@@ -13,7 +13,13 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from site_builder.content.source import SLUG, YAMLRefused, compose_yaml, split_front_matter
+from site_builder.content.source import (
+    SLUG,
+    YAML_LOADER,
+    YAMLRefused,
+    compose_yaml,
+    split_front_matter,
+)
 from site_builder.errors import SiteError, quoted
 
 
@@ -116,7 +122,7 @@ def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, in
         return {}, {}
     if not isinstance(root, yaml.MappingNode):
         raise SiteError("front matter must be a set of `key: value` lines", path, 2)
-    loader = yaml.SafeLoader("")
+    loader = YAML_LOADER("")
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
