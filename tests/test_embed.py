@@ -233,3 +233,24 @@ def test_axe_finds_nothing_on_the_permalink_and_embed_pages(
         " v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))}))", AXE_TAGS)
     assert "color-contrast" in result["passes"] and "link-name" in result["passes"]
     assert result["violations"] == []
+
+
+def test_the_copy_button_copies_the_snippet_shown(
+        browser: Browser, contexts: list[BrowserContext], chart_site: str) -> None:
+    page = open_page(browser, contexts, (chart_site + "/",))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=chart_site)
+    page.goto(chart_site + PERMALINK, wait_until="load")
+    button = page.locator("button[data-copy=snippet-live]")
+    button.click()  # hidden until the script runs: clickable means the script ran
+    page.locator(".copy-status", has_text="Copied.").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#snippet-live").input_value()
+    assert 'data-embed="' in copied and "/embed.js" in copied
+
+
+def test_without_javascript_the_snippets_are_there_and_no_button_is(
+        browser: Browser, contexts: list[BrowserContext], chart_site: str) -> None:
+    page = open_page(browser, contexts, (chart_site + "/",), java_script_enabled=False)
+    page.goto(chart_site + PERMALINK, wait_until="load")
+    assert page.locator("textarea[readonly]").count() == 2
+    assert page.locator("button.copy:visible").count() == 0
