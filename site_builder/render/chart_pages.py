@@ -83,19 +83,20 @@ def citation(site: Site, page: Page, chart: Chart) -> str:
 
 
 def bibtex(site: Site, page: Page, chart: Chart) -> str:
+    """A BibTeX ``@misc`` entry for the chart."""
     published, updated = _dates(page)
     year = (published or updated)[:4]
 
     def braced(text: str) -> str:  # BibTeX reads braces and a few signs as markup
         return "".join("\\" + c if c in "{}%&$#_" else c for c in text)
 
-    fields = [("title", chart.title), ("author", "{" + site.config.publisher + "}"),
-              ("howpublished", page.doc.meta.title), ("year", year),
-              ("url", site.absolute(permalink_url(page, chart))),
-              ("note", "Data: " + source_line(chart))]
+    fields = [("title", braced(chart.title)),
+              ("author", "{" + braced(site.config.publisher) + "}"),  # a name, not a person
+              ("howpublished", braced(page.doc.meta.title)), ("year", year),
+              ("url", site.absolute(permalink_url(page, chart))),  # as it is, for \url
+              ("note", "Data: " + braced(source_line(chart)))]
     key = f"{page.doc.slug}-{chart.id}".replace("-", "_")
-    body = ",\n".join(f"  {name} = {{{value if name == 'author' else braced(value)}}}"
-                      for name, value in fields if value)
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@misc{{{key},\n{body}\n}}"
 
 
