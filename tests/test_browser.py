@@ -151,7 +151,8 @@ def test_flagship_reads_fine_without_javascript(browser, server, contexts):
     for download in downloads.all():
         assert download.locator("a[download]").count() == 2
         assert not download.locator(".chart-png").is_visible()
-        assert download.inner_text().endswith("image (SVG)")
+        # then the link to the chart's own page, to share or embed it
+        assert "image (SVG). Share or embed" in download.inner_text()
 
 
 def test_index_lists_the_brief_with_its_headline_figure(browser, server, contexts):

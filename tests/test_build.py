@@ -293,10 +293,13 @@ def test_chart_csv_equals_spec_data_and_table(flagship: BeautifulSoup, built_sit
 def test_flagship_chart_files_sit_beside_the_page(flagship: BeautifulSoup,
                                                   built_site: Path) -> None:
     files = {p.name for p in (built_site / FLAGSHIP).iterdir()}
-    expected = {"index.html", "card.png"}
+    expected = {"index.html", "card.png", "charts"}  # charts/ID/: each chart's own page
     for figure in charts(flagship):
         name = chart_id(figure)
-        expected |= {f"{name}.csv", f"{name}.vl.json", f"{name}.svg"}
+        expected |= {f"{name}.csv", f"{name}.vl.json", f"{name}.svg", f"{name}.metadata.json"}
+        share = figure.select_one(".chart-download a:not([download])")
+        assert share is not None and share["href"] == f"/{FLAGSHIP.as_posix()}/charts/{name}/"
+        assert (built_site / FLAGSHIP / "charts" / name / "index.html").is_file()
         downloads = {a["href"] for a in figure.select(".chart-download a[download]")}
         assert downloads == {f"{name}.csv", f"{name}.svg"}
         # the PNG is drawn by the reader's browser: a button the script reveals, no file

@@ -137,6 +137,63 @@ def test_no_header_is_set_by_two_rules_for_one_path(rules: Rules, built_site: Pa
                     seen[name.lower()] = rule.pattern
 
 
+def frame_policy(rules: Rules, path: str) -> tuple[list[str], str | None]:
+    """(frame-ancestors of each Content-Security-Policy rule matching ``path``, the
+    X-Frame-Options Netlify would send)."""
+    ancestors = [" ".join(csp_directives(value)["frame-ancestors"])
+                 for rule in rules.headers if rule.matches(path)
+                 for name, value in rule.values if name.lower() == "content-security-policy"]
+    return ancestors, {k.lower(): v for k, v in rules.headers_for(path).items()}.get(
+        "x-frame-options")
+
+
+def test_embed_pages_and_only_they_may_be_framed(rules: Rules, built_site: Path) -> None:
+    """Every built file gets one policy: any site may frame the embed pages, none may frame
+    anything else. A new folder that no rule covers fails here."""
+    files = sorted("/" + p.relative_to(built_site).as_posix() for p in built_site.rglob("*")
+                   if p.is_file())
+    embeds = [f for f in files if f.startswith("/embed/")]
+    assert any(f.endswith("/index.html") for f in embeds), "no embed page was built"
+    wrong = []
+    for path in [*files, "/", "/about/", FLAGSHIP, "/embed.js"]:
+        ancestors, deny = frame_policy(rules, path)
+        expected = (["*"], None) if path.startswith("/embed/") else (["'none'"], "DENY")
+        if (ancestors, deny) != expected:
+            wrong.append(f"{path}: frame-ancestors {ancestors}, X-Frame-Options {deny}")
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_the_policies_differ_in_frame_ancestors_alone(rules: Rules) -> None:
+    policies = {value for rule in rules.headers for name, value in rule.values
+                if name.lower() == "content-security-policy"}
+    assert len(policies) == 2
+    stripped = set()
+    for value in policies:
+        directives = csp_directives(value)
+        directives.pop("frame-ancestors")
+        stripped.add(repr(sorted(directives.items())))
+    assert len(stripped) == 1
+
+
+def test_a_pinned_embed_no_longer_built_goes_to_its_revised_page(rules: Rules,
+                                                                built_site: Path) -> None:
+    def exists(path: str) -> bool:
+        target = built_site / path.strip("/")
+        return target.is_file() or (target / "index.html").is_file()
+
+    pinned = sorted(p.parent for p in built_site.glob("embed/briefs/*/*/*/chart.svg"))
+    assert pinned, "no pinned embed was built"
+    folder = "/" + pinned[0].relative_to(built_site).as_posix() + "/"
+    assert rules.redirect_for(folder, exists) is None  # built: served as it is
+    live = folder.rsplit("/", 2)[0] + "/"
+    for path in (live, live + "revised/"):
+        assert rules.redirect_for(path, exists) is None
+    gone = live + "000000000000/"
+    found = rules.redirect_for(gone, exists)
+    assert found is not None and found.status == 302 and found.target == live + "revised/"
+    assert exists(found.target)
+
+
 def test_missing_pages_get_the_404_page_from_netlify_itself(rules: Rules,
                                                             built_site: Path) -> None:
     """Netlify answers 404 with /404.html for any address without a file; no rule needed.

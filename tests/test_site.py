@@ -60,6 +60,12 @@ def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+#: Embed pages, to be framed by other sites (see ``pages``).
+EMBEDS = "/embed/"
+#: Each chart's permalink page, /briefs/SLUG/charts/ID/: linked from its chart, not listed.
+CHART_PAGE = re.compile(r"^/briefs/[^/]+/charts/[^/]+/$")
+
+
 def html_pages(output: Path) -> list[Path]:
     """Every HTML page a reader can reach, except Pagefind's own files."""
     pages = sorted(p for p in output.rglob("*.html")
@@ -162,8 +168,11 @@ def text_of_file(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def pages(built_site: Path) -> dict[str, BeautifulSoup]:
-    """Every HTML page of the real site, parsed, by site path."""
-    return {site_path(built_site, p): soup_of(p) for p in html_pages(built_site)}
+    """Every HTML page of the real site, parsed, by site path, but for the embed pages: made
+    to be framed by other sites, they have no site header, feed link or social meta, and
+    tests/test_chart_api.py and tests/test_embed.py test them."""
+    return {site_path(built_site, p): soup_of(p) for p in html_pages(built_site)
+            if not site_path(built_site, p).startswith(EMBEDS)}
 
 
 @pytest.fixture(scope="module")
@@ -334,6 +343,8 @@ def test_feed_metadata(feed: etree._ElementTree, built_site: Path) -> None:
     assert root.findtext("atom:updated", namespaces=NS) == f"{newest}T00:00:00Z"
     # Browsers and feed readers find the feed from every page.
     for page in html_pages(built_site):
+        if site_path(built_site, page).startswith(EMBEDS):
+            continue  # framed by other sites: no site chrome
         links = soup_of(page).select('head link[rel="alternate"][type="application/atom+xml"]')
         assert [link["href"] for link in links] == ["/feed.xml"], page
 
@@ -405,7 +416,7 @@ def test_sitemap_lists_exactly_the_pages(sitemap: etree._ElementTree, built_site
         assert isinstance(canonical, Tag), path
         assert canonical["href"] == loc
         listed.add(path)
-    expected = {path for path in pages if path != "/404.html"}
+    expected = {path for path in pages if path != "/404.html" and not CHART_PAGE.match(path)}
     assert expected - listed == set(), "pages missing from the sitemap"
     assert listed - expected == set()
 
@@ -591,8 +602,11 @@ def test_each_chart_offers_downloads_permalink_and_citation(
         permalink = figure.select_one("figcaption a[href]")
         assert isinstance(permalink, Tag) and permalink["href"] == f"#{anchor}"
 
-        downloads = {str(a["href"]): a for a in figure.select(".chart-download a[href]")}
+        downloads = {str(a["href"]): a for a in figure.select(".chart-download a[download]")}
         assert set(downloads) == {f"{chart.id}.{ext}" for ext in ("csv", "svg")}
+        share = figure.select_one(".chart-download a:not([download])")
+        assert isinstance(share, Tag) and share["href"] == f"{FLAGSHIP}charts/{chart.id}/"
+        assert "Share or embed" in share.get_text()
         for href, link in downloads.items():
             assert link.has_attr("download"), href
             assert (folder / href).is_file(), href

@@ -99,7 +99,7 @@ class PageBuilder:
         before = self.charts.rendered
         drawn = {chart.key: self.charts.svg(chart) for chart in page.charts}
         files = render_page(self.site, self.env, page, drawn, self.cards,
-                            release_note(self.job.status, page))
+                            release_note(self.job.status, page), self.job.status.upcoming)
         record = PageRecord(
             source=source.digest,
             datasets={name: self.snapshot.meta(name).sha256 for name in sorted(page.read)},

@@ -181,6 +181,7 @@ def _site_files(project: Project, entries: Iterable[Entry], charted: bool,
     # never loads
     from site_builder.charts.social import CardRenderer, site_card
     from site_builder.config import load_config
+    from site_builder.render.chart_pages import loader_file
     from site_builder.render.feeds import render_feeds
     from site_builder.render.listings import render_listings
     from site_builder.render.templates import Assets, template_environment
@@ -192,7 +193,8 @@ def _site_files(project: Project, entries: Iterable[Entry], charted: bool,
     env = template_environment(project.templates, site, assets, project.cache)
     parts = merge_paths((e.file for e in (*site.briefs, *site.pages)), indexer)
     return (assets.files(charted) | render_listings(site, env, parts) | render_feeds(site, env)
-            | site_card(site, CardRenderer(project.cache)))
+            | site_card(site, CardRenderer(project.cache))
+            | (loader_file(project.templates) if charted else {}))
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ links and anchors), ``external`` (other hosts' links, on request), ``html`` (par
 ids, title, lang, alt), ``feed`` and ``sitemap`` (schemas and targets), ``stale`` (briefs
 behind the newest release), ``draft`` (drafts that leaked), ``weight`` (page weight,
 render-blocking scripts), ``typed`` (figures and claim words typed by hand in the sources),
-``unsafe`` (a script that is not the site's own, an ``on...=`` handler, a ``javascript:`` URL)
-and ``a11y`` (axe-core in Chromium, where one is installed). :func:`check` builds first and
-reports a failed build as ``claim`` (a figure or claim the data no longer support) or ``build``
-problems.
+``unsafe`` (a script that is not the site's own, an ``on...=`` handler, a ``javascript:`` URL),
+``metadata`` (each chart's metadata file against its JSON Schema) and ``a11y`` (axe-core
+in Chromium, where one is installed). :func:`check` builds first and reports a failed build
+as ``claim`` (a figure or claim the data no longer support) or ``build`` problems.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from site_builder.check.external import HttpGet, check_external
 from site_builder.check.feed_sitemap import check_feed, check_sitemap
 from site_builder.check.html_rules import check_html
 from site_builder.check.links import check_links
+from site_builder.check.metadata import check_metadata
 from site_builder.check.problem import Problem, build_problem
 from site_builder.check.stale import check_stale
 from site_builder.check.typed import check_typed
@@ -78,6 +79,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         ("weight", lambda: check_weight(site, weight_budget)),
         ("typed", lambda: check_typed(project)),
         ("unsafe", lambda: check_unsafe(site)),
+        ("metadata", lambda: check_metadata(site)),
     ]
     if stale:
         checks.append(("stale", lambda: check_stale(project, today, reporter)))

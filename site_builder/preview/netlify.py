@@ -6,8 +6,9 @@ What the preview follows, from Netlify's documentation and its own local emulati
 * ``[[headers]] for = "/briefs/*"`` with ``[headers.values]``: ``*`` matches anything (``/``
   included), a ``*`` that is a whole last segment also matches the folder itself, ``:name``
   matches one segment; matching ignores case and a trailing slash. Every matching rule applies;
-  when two set the same header, the later rule wins. A value may be an array or a multi-line
-  string; both become one comma-separated line.
+  a header two of them set is sent once with both values joined by ", " (so a rule cannot
+  override another: netlify.toml sets each header by one rule per path). A value may be an
+  array or a multi-line string; both become one comma-separated line.
 * ``[[redirects]] from/to/status/force``: the first rule whose ``from`` matches decides.
   ``from`` may end in ``*`` (its match is ``:splat`` in ``to``) and hold ``:name`` segments;
   matching is case-sensitive and ignores a trailing slash. Status defaults to 301; 301, 302,

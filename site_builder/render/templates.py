@@ -26,6 +26,8 @@ from site_builder.errors import SiteError
 from site_builder.evaluate.charts import Chart
 from site_builder.evaluate.page import Page, entry_for
 from site_builder.formatting import day
+from site_builder.releases import Release
+from site_builder.render.chart_pages import chart_files, permalink_url
 
 VEGA = "vega-embed.js"  # Vega, Vega-Lite and vega-embed, for pages with charts
 
@@ -124,10 +126,13 @@ CHART_SLOT = re.compile(re.escape(PLACEHOLDER).replace(r"\{\}", r"(\d{1,9})"))
 
 
 def render_page(site: Site, env: Environment, page: Page, charts: dict[str, str],
-                cards: CardRenderer, release: tuple[str, str] = ("", "")) -> dict[str, bytes]:
-    """One brief or page, and beside it its charts' CSV, SVG and spec files and, for a brief
-    with a headline figure or a chart, its social card. ``charts`` maps each chart's key to
-    its SVG. (A chart's PNG is drawn by the reader's browser, from the SVG, on request.)"""
+                cards: CardRenderer, release: tuple[str, str] = ("", ""),
+                upcoming: Release | None = None) -> dict[str, bytes]:
+    """One brief or page, and beside it its charts' CSV, SVG, spec and metadata files, each
+    chart's permalink and embed pages (render.chart_pages) and, for a brief with a headline
+    figure or a chart, its social card. ``charts`` maps each chart's key to its SVG;
+    ``upcoming``: the next release, which the metadata names. (A chart's PNG is drawn by the
+    reader's browser, from the SVG, on request.)"""
     files: dict[str, bytes] = {}
     folder = page.output_path.rsplit("/", 1)[0]
     shown = [_chart_html(env, chart, charts[chart.key], page, site) for chart in page.charts]
@@ -140,6 +145,8 @@ def render_page(site: Site, env: Environment, page: Page, charts: dict[str, str]
         files[f"{folder}/{chart.id}.svg"] = svg.encode()
         files[f"{folder}/{chart.id}.vl.json"] = json.dumps(
             chart.spec, separators=(",", ":")).encode()
+        files |= chart_files(site, lambda name, **context: render_template(env, name, **context),
+                             page, chart, svg, upcoming)
     entry = entry_for(page)
     template = "brief.html" if page.is_brief else "page.html"
     files[page.output_path] = render_template(env, template, page=page, body=Markup(body),
@@ -156,7 +163,8 @@ def _chart_html(env: Environment, chart: Chart, svg: str, page: Page, site: Site
     dom_id = f"chart-{chart.id}"
     return render_template(env, "chart.html", chart=chart, dom_id=dom_id, page=page,
                            svg=Markup(accessible_svg(svg, chart, dom_id)),
-                           permalink=site.absolute(page.url) + "#" + dom_id).decode()
+                           permalink=site.absolute(page.url) + "#" + dom_id,
+                           share=permalink_url(page, chart)).decode()
 
 
 def article_ld(site: Site, page: Page, entry: Entry) -> dict[str, object]:
