@@ -62,7 +62,8 @@ def parser() -> argparse.ArgumentParser:
     _global_flags(top, defaults=True)
     top.add_argument("--version", action="version", version=f"site_builder {__version__}")
     commands = top.add_subparsers(dest="command", required=True, title="commands",
-                                     metavar="COMMAND")
+                                  parser_class=argparse.ArgumentParser,
+                                  metavar="COMMAND")
     b = commands.add_parser("build", parents=[common], help="build the site into output/")
     b.add_argument("--output", type=Path, help="where to write the site (default: output/)")
     b.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
