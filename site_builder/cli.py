@@ -21,19 +21,49 @@ EXIT_INPUT = 1  # the input has problems: each is listed with its file and line
 EXIT_FETCH = 3  # a fetch failed; the snapshot is untouched
 
 
-def parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", type=Path, default=Path(),
+INTRO = """\
+site_builder builds a website of briefs on US trade from the Markdown in content/: every
+figure is computed from the committed data, and every claim word is checked against it.
+
+Most used: `build` writes the site to output/, `serve` previews it while you write, `new
+"Title"` starts a brief, and `check` lists everything that should stop publishing. Run
+`site_builder COMMAND --help` for a command's options; the options below work before or
+after the command.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Help that opens with what the tool does, then the usage line."""
+
+    def format_help(self) -> str:
+        return INTRO + "\n" + super().format_help()
+
+
+def _global_flags(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """The flags every command takes. A command's copy has no defaults (``SUPPRESS``), so a
+    flag given before the command is not reset by the command's parser."""
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--root", type=Path, default=default(Path()), metavar="DIR",
                         help="project folder holding content/ and templates/ (default: .)")
-    noise = common.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="store_true", help="also print stage timings")
-    noise.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    common.add_argument("--debug", action="store_true",
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="also print each stage's time and the chart cache hits")
+    parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                        help="print only problems (no progress bars)")
+    parser.add_argument("--debug", action="store_true", default=default(False),
                         help="show a traceback with every error")
 
-    top = argparse.ArgumentParser(prog="site_builder", description=__doc__)
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _global_flags(common, defaults=False)
+    top = _Parser(prog="site_builder")
+    _global_flags(top, defaults=True)
     top.add_argument("--version", action="version", version=f"site_builder {__version__}")
-    commands = top.add_subparsers(dest="command", required=True)
+    commands = top.add_subparsers(dest="command", required=True, title="commands",
+                                  parser_class=argparse.ArgumentParser,
+                                  metavar="COMMAND")
     b = commands.add_parser("build", parents=[common], help="build the site into output/")
     b.add_argument("--output", type=Path, help="where to write the site (default: output/)")
     b.add_argument("--drafts", action="store_true", help="include briefs marked draft: true")
@@ -79,7 +109,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.verbose and args.quiet:
+        cli.error("-v/--verbose and -q/--quiet say opposite things: give one of them")
     reporter = ConsoleReporter(0 if args.quiet else 2 if args.verbose else 1)
     project = Project(args.root.resolve())
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol, TextIO, TypeVar
 
@@ -34,11 +35,16 @@ class Reporter(Protocol):
 
 
 class ConsoleReporter:
-    """Writes to a terminal stream. ``verbosity``: 0 quiet, 1 normal, 2 verbose."""
+    """Writes to a terminal stream. ``verbosity``: 0 quiet, 1 normal, 2 verbose. Progress
+    bars show only on a terminal, at normal verbosity or more, and never in CI (``CI`` set
+    in ``environ``, as CI services do), where they would fill the log."""
 
-    def __init__(self, verbosity: int = 1, stream: TextIO | None = None) -> None:
+    def __init__(self, verbosity: int = 1, stream: TextIO | None = None,
+                 environ: Mapping[str, str] = os.environ) -> None:
         self.verbosity = verbosity
         self.stream = stream or sys.stderr
+        self.bars = (verbosity >= 1 and self.stream.isatty()
+                     and environ.get("CI", "").lower() in ("", "0", "false"))
 
     def info(self, message: str) -> None:
         if self.verbosity >= 1:
@@ -57,9 +63,8 @@ class ConsoleReporter:
     def progress(self, items: Iterable[T], total: int, label: str) -> Iterator[T]:
         from tqdm import tqdm  # only here: a build with nothing to do shows no bar
 
-        show = self.verbosity >= 1 and self.stream.isatty()
         # ``delay``: a bar appears only once the work has taken a second, so short work stays quiet.
-        yield from tqdm(items, total=total, desc=label, file=self.stream, disable=not show,
+        yield from tqdm(items, total=total, desc=label, file=self.stream, disable=not self.bars,
                         delay=1.0, leave=False, unit="item")
 
     @contextmanager

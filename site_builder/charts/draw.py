@@ -10,6 +10,7 @@ import vl_convert as vlc
 from markupsafe import escape
 
 from site_builder.atomic import write_file
+from site_builder.charts.fonts import settle_fonts
 from site_builder.errors import SiteError
 from site_builder.evaluate.charts import VL_CONVERT_VERSION, Chart
 
@@ -25,11 +26,12 @@ class Renderer:
 
     def svg(self, chart: Chart) -> str:
         """The chart's SVG: from the cache, else drawn (the engine starts on first use, once
-        per process)."""
+        per process, in vl-convert's own font: ``fonts.settle_fonts``)."""
         path = self.folder / f"{chart.key}-{VL_CONVERT_VERSION}.svg"
         if path.exists():
             self.cached += 1
             return path.read_text(encoding="utf-8")
+        settle_fonts()
         try:
             svg = vlc.vegalite_to_svg(vl_spec=chart.spec)
         except ValueError as exc:

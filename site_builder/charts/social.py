@@ -11,6 +11,7 @@ import vl_convert as vlc
 from markupsafe import escape
 
 from site_builder.atomic import write_file
+from site_builder.charts.fonts import settle_fonts
 from site_builder.content.entries import Entry, Site, plain
 
 WIDTH, HEIGHT = 1200, 630
@@ -79,6 +80,7 @@ class CardRenderer:
         path = self.cache_dir / (hashlib.sha256(svg.encode()).hexdigest() + ".png")
         if path.exists():
             return path.read_bytes()
+        settle_fonts()
         png = bytes(vlc.svg_to_png(svg, scale=1))
         write_file(path, png)
         return png

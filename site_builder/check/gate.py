@@ -89,7 +89,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         checks.append(("external", lambda: check_external(
             site, project.cache / "links.json", http_get)))
     checks.append(("a11y", lambda: check_accessibility(site, reporter, browser)))
-    for kind, run in checks:
+    for kind, run in reporter.progress(checks, len(checks), "Checking"):
         with reporter.stage(f"check {kind}"):
             try:
                 problems += run()
