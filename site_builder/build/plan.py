@@ -18,8 +18,6 @@ from site_builder.data.live import live_datasets
 from site_builder.data.snapshot import Snapshot
 from site_builder.data.status import check_freshness
 from site_builder.errors import SiteError
-from site_builder.evaluate import annotations as notes  # not `annotations`: a __future__ name
-from site_builder.evaluate import overlaps
 from site_builder.project import Project
 from site_builder.releases import ReleaseStatus
 from site_builder.report import Reporter
@@ -138,9 +136,9 @@ def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool,
                                 live_datasets(project.declarations), snapshot.metas)
     cache = BuildCache.open(project.cache, output, build_key(project, drafts, status), SEARCH)
     # chart code, and the data files charts read beside their datasets (events, groups)
-    read_by_charts = [project.content / notes.EVENTS_FILE, project.content / overlaps.GROUPS_FILE]
     modules = {str(p): digest(p.read_bytes())
-               for p in [*sorted(project.charts.glob("*.py")), *read_by_charts] if p.is_file()}
+               for p in [*sorted(project.charts.glob("*.py")), *project.chart_data]
+               if p.is_file()}
     sources, errors = find_sources(project, snapshot, today)
     errors += check_freshness(project, snapshot, reporter, strict,
                               lambda: _max_data_age(project), today)

@@ -19,8 +19,6 @@ from site_builder.content.fences import ChartBlock
 from site_builder.content.source import compose_yaml
 from site_builder.errors import SiteError, quoted
 
-#: The site's list of events, under content/.
-EVENTS_FILE = Path("data") / "events.toml"
 #: A date as a writer may give it: a year, a month or a day.
 WHEN = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 RULE_KEYS, RANGE_KEYS = {"date", "label", "source"}, {"from", "to", "label", "source"}

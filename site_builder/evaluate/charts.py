@@ -25,6 +25,7 @@ from site_builder.evaluate import annotations as notes  # not `annotations`: a _
 from site_builder.evaluate import chart_checks, overlaps, theme
 from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.figures import Source, within
+from site_builder.project import EVENTS_FILE, GROUPS_FILE
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
 OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale",
@@ -85,10 +86,10 @@ def prepare(block: ChartBlock, scope: DataScope, charts_dir: Path, path: Path) -
     """Turn a chart block into a :class:`Chart`; errors point at the block's line (or at the
     line of the annotation at fault)."""
     content = charts_dir.parent
-    marks = notes.read(block, path, content / notes.EVENTS_FILE)
+    marks = notes.read(block, path, content / EVENTS_FILE)
     if "events" in block.spec:
-        scope.recorder.ran(content / notes.EVENTS_FILE)
-    groups_file = content / overlaps.GROUPS_FILE
+        scope.recorder.ran(content / EVENTS_FILE)
+    groups_file = content / GROUPS_FILE
     if groups_file.is_file():
         scope.recorder.ran(groups_file)
     try:

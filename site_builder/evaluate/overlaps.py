@@ -15,8 +15,6 @@ from pandas.api.types import is_numeric_dtype
 
 from site_builder.errors import SiteError
 
-#: The declared aggregates, under content/.
-GROUPS_FILE = Path("data") / "groups.toml"
 #: What a chart's marks are called in the note, by mark type.
 MARK_WORDS = {"bar": ("bar", "bars"), "line": ("line", "lines"), "area": ("area", "areas"),
               "point": ("point", "points"), "circle": ("point", "points")}
@@ -54,6 +52,10 @@ def load_groups(path: Path) -> tuple[Group, ...]:
                             hint='Write name = "European Union", called = "the European '
                                  'Union", short = "the EU", members = ["Austria", ...].')
         called = str(entry.get("called", entry["name"]))
+        unknown = sorted(set(entry) - {"name", "called", "short", "members", "source"})
+        if unknown:
+            raise SiteError(f"group {key!r}: unknown key {unknown[0]!r}", path, line,
+                            hint="Allowed: name, called, short, members, source.")
         groups.append(Group(entry["name"], called, str(entry.get("short", called)),
                             tuple(members)))
     return tuple(groups)
