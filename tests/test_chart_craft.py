@@ -289,3 +289,13 @@ def test_highlight_figures_line_up_and_revisions_are_small(
     for box in boxes:
         if box["note"]:
             assert box["note"] < box["size"] * 0.75, box
+
+
+def test_an_edited_event_reaches_the_chart_on_the_next_build(tiny: TinyProject) -> None:
+    soup, _ = built(tiny, MONTHLY + "events: [outbreak]\n")
+    assert "Outbreak declared" in soup.select_one(".chart-source").get_text()
+    events = tiny.root / "content" / "data" / "events.toml"
+    events.write_text(EVENTS.replace("Outbreak declared", "Outbreak named"), "utf-8")
+    tiny.build()
+    html = (tiny.output / "briefs" / "under-test" / "index.html").read_text("utf-8")
+    assert "Outbreak named (11 March 2020" in html and "Outbreak declared" not in html
