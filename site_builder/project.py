@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Data files that charts read beside their datasets, under content/: the site's events and
+#: the aggregates (with their members) that overlap notes know.
+EVENTS_FILE = Path("data") / "events.toml"
+GROUPS_FILE = Path("data") / "groups.toml"
 
 @dataclass(frozen=True)
 class Project:
@@ -36,6 +40,11 @@ class Project:
     @property
     def lockfile(self) -> Path:
         return self.content / "data" / "snapshot.lock.json"
+
+    @property
+    def chart_data(self) -> tuple[Path, ...]:
+        """The data files charts read besides datasets: a change rebuilds the pages."""
+        return self.content / EVENTS_FILE, self.content / GROUPS_FILE
 
     @property
     def declarations(self) -> Path:

@@ -135,7 +135,10 @@ def plan_build(project: Project, output: Path, reporter: Reporter, drafts: bool,
     status = ReleaseStatus.load(project.content / "data" / "releases.toml", today,
                                 live_datasets(project.declarations), snapshot.metas)
     cache = BuildCache.open(project.cache, output, build_key(project, drafts, status), SEARCH)
-    modules = {str(p): digest(p.read_bytes()) for p in sorted(project.charts.glob("*.py"))}
+    # chart code, and the data files charts read beside their datasets (events, groups)
+    modules = {str(p): digest(p.read_bytes())
+               for p in [*sorted(project.charts.glob("*.py")), *project.chart_data]
+               if p.is_file()}
     sources, errors = find_sources(project, snapshot, today)
     errors += check_freshness(project, snapshot, reporter, strict,
                               lambda: _max_data_age(project), today)

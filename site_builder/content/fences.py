@@ -21,6 +21,7 @@ class ChartBlock:
     number: int
     line: int
     spec: dict[str, Any]
+    text: str = ""  # the YAML as written, to place an error at the line of a nested item
 
 
 def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[ChartBlock]]:
@@ -34,8 +35,8 @@ def extract_charts(body: str, path: Path, body_line: int) -> tuple[str, list[Cha
         if fenced.end is None:
             raise SiteError("chart block is never closed", path, line,
                             hint=f"End it with a line holding only {fenced.fence}.")
-        blocks.append(ChartBlock(len(blocks), line, _spec(
-            "\n".join(lines[fenced.start + 1:fenced.end]), path, line)))
+        text = "\n".join(lines[fenced.start + 1:fenced.end])
+        blocks.append(ChartBlock(len(blocks), line, _spec(text, path, line), text))
         span = fenced.end - fenced.start + 1
         out += lines[done:fenced.start]
         out += ["", PLACEHOLDER.format(blocks[-1].number), ""] + [""] * (span - 3)

@@ -21,13 +21,15 @@ from site_builder import formatting
 from site_builder.content.fences import ChartBlock
 from site_builder.content.source import SLUG
 from site_builder.errors import SiteError, quoted
-from site_builder.evaluate import chart_checks, theme
+from site_builder.evaluate import annotations as notes  # not `annotations`: a __future__ name
+from site_builder.evaluate import chart_checks, overlaps, theme
 from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.figures import Source, within
+from site_builder.project import EVENTS_FILE, GROUPS_FILE
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
 OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale",
-            "labels", "python", "note"}
+            "labels", "python", "note", "annotations", "events"}
 VEGA_KEYS = {"mark", "encoding", "layer", "transform", "width", "height", "resolve", "params"}
 SCALES = {"trillions": 1e12, "billions": 1e9, "millions": 1e6, "percent": 0.0}
 #: How each scale reads in a chart's table header.
@@ -81,16 +83,27 @@ def csv_cell(value: object) -> object:
 
 
 def prepare(block: ChartBlock, scope: DataScope, charts_dir: Path, path: Path) -> Chart:
-    """Turn a chart block into a :class:`Chart`; errors point at the block's line."""
+    """Turn a chart block into a :class:`Chart`; errors point at the block's line (or at the
+    line of the annotation at fault)."""
+    content = charts_dir.parent
+    marks = notes.read(block, path, content / EVENTS_FILE)
+    if "events" in block.spec:
+        scope.recorder.ran(content / EVENTS_FILE)
+    groups_file = content / GROUPS_FILE
+    if groups_file.is_file():
+        scope.recorder.ran(groups_file)
     try:
-        return _prepare(block.spec, scope, charts_dir, block.number)
+        return _prepare(block.spec, scope, charts_dir, block.number, marks,
+                        overlaps.load_groups(groups_file))
     except SiteError as exc:
         if exc.path is not None:  # already placed, in a chart module
             raise
-        raise SiteError(f"chart: {exc.message}", path, block.line, exc.hint) from exc
+        raise SiteError(f"chart: {exc.message}", path, exc.line or block.line,
+                        exc.hint) from exc
 
 
-def _prepare(block: dict[str, Any], scope: DataScope, charts_dir: Path, number: int) -> Chart:
+def _prepare(block: dict[str, Any], scope: DataScope, charts_dir: Path, number: int,
+             marks: tuple[notes.Mark, ...], groups: tuple[overlaps.Group, ...]) -> Chart:
     unknown = set(block) - OWN_KEYS - VEGA_KEYS
     if unknown:
         raise SiteError(f"unknown key {sorted(unknown)[0]!r} in chart block",
@@ -129,8 +142,14 @@ def _prepare(block: dict[str, Any], scope: DataScope, charts_dir: Path, number: 
     sources = scope.recorder.chart_sources or tuple(scope.source(scope.dataset(n))
                                                     for n in used)
     description = describe_chart(rows, spec, SCALES[scale_name], precision)
+    periods = rows["period"].astype(str).tolist() if "period" in rows.columns else []
+    spec, shown = notes.draw(theme.time_axes(spec, periods), marks, periods)
+    # What a reader sees beside the picture, said in words too: overlaps and marked events.
+    said = [overlaps.note(rows, spec, groups), notes.sentence(shown)]
+    note = " ".join(part for part in [str(block.get("note", "")), *said] if part)
+    description = " ".join(part for part in [description, *said] if part)
     return Chart(chart_id, str(block["title"]), description, spec, rows, value_label, sources,
-                 str(block.get("note", "")), used)
+                 note, used)
 
 
 def _rows(block: dict[str, Any], scope: DataScope, scale: float) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 # Vega measures text at build time in Liberation Sans, which vl-convert carries with it (no
@@ -34,6 +35,57 @@ def config() -> dict[str, Any]:
         "rule": {"color": "#8a9099"},
         "mark": {"tooltip": True},
     }
+
+
+#: Label steps a time axis may take, in years; it takes the smallest that keeps to MAX_LABELS.
+YEAR_STEPS = (1, 2, 5, 10, 20, 50)
+MAX_LABELS = 8
+#: Up to this many months, a monthly axis is labelled by quarter ("Jan 2024", "Apr 2024" ...).
+QUARTERLY_UP_TO = 21
+
+
+def time_axes(spec: dict[str, Any], periods: list[str]) -> dict[str, Any]:
+    """``spec`` with each temporal x axis of ``period`` ticked at a regular interval (every N
+    years, or every quarter for a short monthly span) and each yearly bar centred on its
+    year's tick.
+
+    ``periods`` are the plotted ``YYYY`` or ``YYYY-MM`` periods. An axis whose ``tickCount``,
+    ``values`` or ``format`` the writer set is left as written."""
+    spec = {**spec}
+    views = [spec] + [layer for layer in spec.get("layer", []) if isinstance(layer, dict)]
+    default_mark = _mark_type(spec.get("mark"))
+    for view in views:
+        x = (view.get("encoding") or {}).get("x")
+        if not isinstance(x, dict) or x.get("type") != "temporal" or not periods \
+                or x.get("field") != "period":
+            continue
+        x = view["encoding"]["x"] = {**x}
+        unit = x.get("timeUnit")
+        unit = str(unit.get("unit", "") if isinstance(unit, dict) else unit or "")
+        yearly = unit.endswith("year") or all(len(p) == 4 for p in periods)
+        mark = _mark_type(view.get("mark")) or default_mark
+        if yearly and mark in ("bar", "rect") and "bandPosition" not in x:
+            x["bandPosition"] = 0  # the bar spans its year, centred on the year's tick
+        axis = x.get("axis", {})
+        if isinstance(axis, dict) and not {"tickCount", "values", "format"} & set(axis):
+            x["axis"] = {**axis, **_ticks(periods, yearly)}
+    return spec
+
+
+def _ticks(periods: list[str], yearly: bool) -> dict[str, Any]:
+    """Axis settings for ticks at one regular interval over ``periods``."""
+    first, last = min(periods), max(periods)
+    if not yearly:
+        months = (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
+        if months <= QUARTERLY_UP_TO:
+            return {"tickCount": {"interval": "month", "step": 3}, "format": "%b %Y"}
+    years = int(last[:4]) - int(first[:4]) + 1
+    step = next((s for s in YEAR_STEPS if math.ceil(years / s) <= MAX_LABELS), YEAR_STEPS[-1])
+    return {"tickCount": {"interval": "year", "step": step}, "format": "%Y"}
+
+
+def _mark_type(mark: Any) -> str | None:
+    return str(mark.get("type")) if isinstance(mark, dict) else mark
 
 
 def register_altair_theme() -> None:
