@@ -27,6 +27,7 @@ from typing import Any
 
 from speed import ROOT, ours, peers
 from speed.corpus import edit_one_brief, generate, revise_exports
+from speed.floor import run_floor
 from speed.launch import Sample
 from speed.report import render_table, summarise
 
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     results: dict[str, list[dict[str, Any]]] = {}
     checks: dict[str, str] = {}
     peer_samples: dict[str, list[Sample]] = {p.name: [] for p in found}
+    floors: list[dict[str, float]] = []
     for run_number in range(args.runs):
         cache, output = work / f"cache-{run_number}", work / f"output-{run_number}"
         for scenario in ours.SCENARIOS:
@@ -96,13 +98,18 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                   file=sys.stderr)
             if scenario in ("edit", "data") and run_number == 0 and not args.no_check:
                 checks[scenario] = ours.check_against_clean(corpus, output, work / scenario)
+        _, floor = run_floor(corpus)
+        floors.append(floor)
+        print(f"run {run_number + 1}: Markdown floor: {floor['convert_s']:.3f} s",
+              file=sys.stderr)
         for peer in found:
             sample = peers.run_peer(peer, work, run_number, args.peer_timeout)
             peer_samples[peer.name].append(sample)
             print(f"run {run_number + 1}: {peer.label}: "
                   f"{'timeout' if sample.timed_out else f'{sample.wall:.3f} s'}",
                   file=sys.stderr)
-    summary = summarise(args, corpus, our_samples, results, checks, found, peer_samples)
+    summary = summarise(args, corpus, our_samples, results, checks, found, peer_samples,
+                        floors)
     if args.runs and args.preview_edits:
         summary["preview"] = preview = ours.run_preview(corpus, work, args.preview_edits)
         print(f"preview: {len(preview['reload_s'])} saves, rebuild "

@@ -30,8 +30,10 @@ def _med(values: list[float]) -> float:
 
 def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sample]],
               results: dict[str, list[dict[str, Any]]], checks: dict[str, str],
-              peers: list[Peer], peer_samples: dict[str, list[Sample]]) -> dict[str, Any]:
-    """Medians and peaks of every scenario and peer, with the run's settings and machine."""
+              peers: list[Peer], peer_samples: dict[str, list[Sample]],
+              floors: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians and peaks of every scenario and peer, the Markdown floor and the ratios the
+    issue sets goals for, with the run's settings and machine."""
     peer_times = {}
     for peer in peers:
         samples = peer_samples[peer.name]
@@ -78,7 +80,57 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
             "peak_mb": max(s.peak_mb for s in samples),
             "tree_mb": max(s.tree_mb for s in samples), "output": samples[0].stdout,
         }
+    if floors:
+        summary["floor"] = {"samples_s": [f["convert_s"] for f in floors],
+                            "median_s": _med([f["convert_s"] for f in floors]),
+                            "markdown": floors[0]["version"]}
+    summary["side_by_side"] = side_by_side(summary, results.get("cold", []))
     return summary
+
+
+#: The issue's goals for each ratio of our cold build (at most this much).
+RATIO_GOALS = {"pelican": 0.6, "floor": 1.25}
+
+
+def side_by_side(summary: dict[str, Any], cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our cold build against each peer and against the Markdown floor divided by the cores
+    plus our search stage, run by run (build i beside build i of the same round): the median
+    and the range of the ratios."""
+    ours = summary["ours"].get("cold")
+    if not ours:
+        return []
+    walls = ours["samples_s"]
+    rows = []
+    for name, peer in summary["peers"].items():
+        if peer["median_s"] is not None:
+            rows.append(_ratio_row(f"ours / {peer['label']}", name, walls, peer["samples_s"]))
+    floor = summary.get("floor")
+    if floor:
+        cores = summary["machine"]["cpus"] or 1
+        bound = [f / cores + kid["stages"].get("search", 0.0)
+                 for f, kid in zip(floor["samples_s"], cold, strict=True)]
+        rows.append(_ratio_row(f"ours / (Markdown floor / {cores} cores + our search)",
+                               "floor", walls, bound))
+    return rows
+
+
+def _ratio_row(label: str, key: str, ours: list[float], theirs: list[float]
+               ) -> dict[str, Any]:
+    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+    return {"label": label, "key": key, "median": _med(ratios), "min": min(ratios),
+            "max": max(ratios), "goal": RATIO_GOALS.get(key)}
+
+
+def _ratio_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = ["side by side, cold builds of the same pages, run by run (below 1: ours is "
+             "faster):"]
+    for row in rows:
+        goal = row["goal"]
+        verdict = "" if goal is None else \
+            f"   goal <= {goal:g}: {'met' if row['median'] <= goal else 'NOT met'}"
+        lines.append(f"  {row['label']:<58}{row['median']:>6.2f}  "
+                     f"(range {row['min']:.2f}-{row['max']:.2f}){verdict}")
+    return lines
 
 
 def breakdown(samples: list[Sample], kids: list[dict[str, Any]]) -> dict[str, float]:
@@ -164,6 +216,13 @@ def render_table(summary: dict[str, Any]) -> str:
              "load average {:.1f} before, {:.1f} after".format(*machine["load_average"])]
     lines += _main_table(summary)
     lines.append("")
+    if summary["side_by_side"]:
+        lines += _ratio_lines(summary["side_by_side"])
+        floor = summary["floor"]
+        lines.append(f"  Markdown floor: Python-Markdown {floor['markdown']} alone, one "
+                     f"process, {floor['median_s']:.3f} s median for the corpus (samples "
+                     + ", ".join(f"{s:.3f}" for s in floor["samples_s"]) + ")")
+        lines.append("")
     lines.append("xPEER = the peer's cold median / ours (above 1: ours is faster). 'cpu s': "
                  "user+system seconds of the process tree (median). 'output': incremental "
                  "output byte-identical to a clean build of the same inputs. 'charts': "
