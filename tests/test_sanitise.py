@@ -10,6 +10,8 @@ import pytest
 from conftest import TinyProject
 
 from site_builder.check.gate import check, check_site
+from site_builder.content.markdown import to_html
+from site_builder.content.sanitise import _plainly_allowed, _problems
 from site_builder.errors import BuildFailed
 from site_builder.report import SilentReporter
 
@@ -228,3 +230,33 @@ def test_a_typed_chart_slot_with_no_chart_stays_as_typed(tiny: TinyProject, numb
     html = (tiny.output / "briefs" / "deficit" / "index.html").read_text("utf-8")
     assert slot in html
     assert html.count('id="chart-recent-balance"') == 1
+
+
+EDGE_CASES = [
+    '<a href="https://example.org/?a=1&amp;b=2" title="x">ok</a>',
+    '<a href="java&#115;cript:alert(1)">x</a>',
+    '<a href="jav\tascript:alert(1)">x</a>',
+    "<p>unclosed <b", "<!-- a comment -->", "<P>upper case</P>", "<b>x</b >",
+    '<a href=javascript:alert(1)>x</a>', "<a href='javascript:alert(1)'>x</a>",
+    '<div data-chart-slot="x"></div>', '<p class="a" onclick="x">t</p>',
+    "<td colspan=\"2\">x</td>", "<ol reversed>", "a < b and c > d",
+    '<span title="\ue000">x</span>', "</p onclick=\"x\">",
+]
+
+
+@pytest.mark.parametrize("source", [text for text, _ in HOSTILE] + EDGE_CASES)
+def test_the_quick_pass_never_lets_through_what_the_tokenizer_refuses(source: str) -> None:
+    """The sanitiser tries a strict pattern before html5lib's tokenizer; on every hostile or
+    odd input, that pattern either defers or agrees with the tokenizer."""
+    for markup in (source, to_html(source)):
+        if _plainly_allowed(markup):
+            assert _problems(markup, "brief") == [], markup
+
+
+def test_plain_markdown_takes_the_quick_pass() -> None:
+    """Ordinary Markdown (headings, tables, footnotes, links, images) needs no tokenizer."""
+    markup = to_html("## A heading\n\nText with a [link](https://example.org/?a=1&b=2), "
+                     "*emphasis* and a note.[^1]\n\n| a | b |\n|--:|---|\n| 1 | 2 |\n\n"
+                     "![A chart](chart.svg)\n\n[^1]: The note.\n")
+    assert "<table>" in markup and 'class="footnote' in markup
+    assert _plainly_allowed(markup)
