@@ -102,7 +102,8 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory, site_root: Path) -> Path:
     """The shipped site (of ``site_root``), built once for the whole run, whatever the number
-    of workers, into a temporary output folder that the tests only read."""
+    of workers, into a temporary output folder that the tests only read. Its chart cache is
+    beside it, in ``../cache``."""
     with once_for_all_workers(run_temp(tmp_path_factory), "shipped-site") as shared:
         output = shared / "output"
         if not (shared / "DONE").exists():
