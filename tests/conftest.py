@@ -95,6 +95,7 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         return REPO
     with once_for_all_workers(run_temp(tmp_path_factory), f"grown-{extra}") as root:
         if not (root / "DONE").exists():
+            shutil.rmtree(root / "project", ignore_errors=True)  # a worker's failed attempt
             grown_copy(root / "project", extra)
     return root / "project"
 
