@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from extra_briefs import grown_copy
 from playwright.sync_api import Browser, sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
@@ -26,17 +29,86 @@ def table_path(name: str, data: Path = REPO / "content" / "data") -> Path:
     return data / "snapshot" / lock["datasets"][name]["file"]
 
 
+SHIPPED_SITE = "shipped_site"  # the marker of tests that read the built_site fixture
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--extra-briefs", type=int, default=0, metavar="N",
+        help="build the shipped site (the built_site fixture) from a copy of content/ grown by "
+             "N generated briefs (tests/extra_briefs.py), and run only the tests that read "
+             f"it (marked {SHIPPED_SITE}); every other test is deselected in that mode")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{SHIPPED_SITE}: reads the shipped site; set on every test that uses the "
+                   "built_site fixture, and run on a grown site by --extra-briefs N")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(SHIPPED_SITE)
+    if not config.getoption("extra_briefs"):
+        return
+    kept = [item for item in items if item.get_closest_marker(SHIPPED_SITE)]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
+@contextmanager
+def once_for_all_workers(base: Path, name: str) -> Iterator[Path]:
+    """A folder ``name`` shared by every xdist worker of this run (below the run's common temp
+    folder): the first worker to take its lock makes it, the others wait and find it done. The
+    body runs under the lock and writes ``DONE`` last, so a half-made folder is never used."""
+    shared = base / name
+    shared.mkdir(parents=True, exist_ok=True)
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield shared
+            (shared / "DONE").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def run_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temp folder common to every worker of this run: xdist gives each worker its own
+    basetemp inside it; a run without workers has only its own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def chart_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One chart cache for the whole run, outside the repository."""
+    """One chart cache for the whole run (for each worker), outside the repository."""
     return tmp_path_factory.mktemp("chart-cache")
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory, chart_cache: Path) -> Path:
-    """The repository's own site, built once into a temporary output folder."""
-    output = tmp_path_factory.mktemp("site") / "output"
-    build(Project(REPO, cache_dir=chart_cache), SilentReporter(), output)
+def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project the shipped site is built from: the repository, or with ``--extra-briefs
+    N`` a copy of it grown by N generated briefs (made once for all workers)."""
+    extra = request.config.getoption("extra_briefs")
+    if not extra:
+        return REPO
+    with once_for_all_workers(run_temp(tmp_path_factory), f"grown-{extra}") as root:
+        if not (root / "DONE").exists():
+            shutil.rmtree(root / "project", ignore_errors=True)  # a worker's failed attempt
+            grown_copy(root / "project", extra)
+    return root / "project"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, site_root: Path) -> Path:
+    """The shipped site (of ``site_root``), built once for the whole run, whatever the number
+    of workers, into a temporary output folder that the tests only read. Its chart cache is
+    beside it, in ``../cache``."""
+    with once_for_all_workers(run_temp(tmp_path_factory), "shipped-site") as shared:
+        output = shared / "output"
+        if not (shared / "DONE").exists():
+            build(Project(site_root, cache_dir=shared / "cache"), SilentReporter(), output)
     return output
 
 

@@ -155,9 +155,10 @@ def test_flagship_reads_fine_without_javascript(browser, server, contexts):
         assert "image (SVG). Share or embed" in download.inner_text()
 
 
-def test_index_lists_the_brief_with_its_headline_figure(browser, server, contexts):
+def test_listing_shows_the_brief_with_its_headline_figure(browser, server, contexts):
+    """On the archive of its year, which lists it whatever else ships."""
     page = open_page(browser, contexts, java_script_enabled=False)
-    page.goto(server + "/")
+    page.goto(server + FLAGSHIP_YEAR)
 
     card = page.locator(".card", has=page.locator(f'h2 a[href="{FLAGSHIP}"]'))
     assert card.count() == 1
@@ -558,18 +559,25 @@ def test_listing_cards_without_javascript(browser, server, contexts, path):
 
     cards = page.locator("ol.cards > li.card")
     assert cards.count() >= 1
-    assert cards.filter(has=page.locator(f'h2 a[href="{FLAGSHIP}"]')).count() == 1
-    for card in cards.all():
+    if path != "/":  # the index keeps only the newest briefs: the flagship may be gone
+        flagship = cards.filter(has=page.locator(f'h2 a[href="{FLAGSHIP}"]'))
+        assert flagship.count() == 1
+        assert flagship.locator(".headline-figure .value a.figure").count() == 1
+        assert flagship.locator("img.card-thumb").count() == 1
+    for card in cards.all():  # a headline figure and a thumbnail where the brief has them
         title = card.locator("h2 a")
         assert title.is_visible() and title.inner_text().strip()
         figure = card.locator(".headline-figure .value a.figure")
-        assert figure.is_visible()
-        assert re.fullmatch(r"[−-]?\$[\d.,]+( trillion| billion| million)?",
-                            figure.inner_text().strip()), figure.inner_text()
-        assert card.locator(".headline-figure .label").inner_text().strip()
+        if figure.count():
+            assert figure.is_visible()
+            assert re.fullmatch(r"[−-]?\$[\d.,]+( trillion| billion| million)?",
+                                figure.inner_text().strip()), figure.inner_text()
+            assert card.locator(".headline-figure .label").inner_text().strip()
 
         thumb = card.locator("img.card-thumb")
-        assert thumb.count() == 1
+        assert thumb.count() <= 1
+        if not thumb.count():
+            continue
         thumb.scroll_into_view_if_needed()
         wait_until_loaded(page, thumb)
         assert thumb.evaluate("img => img.naturalWidth") > 0, thumb.get_attribute("src")

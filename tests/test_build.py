@@ -173,8 +173,10 @@ def test_flagship_exact_data_values(flagship: BeautifulSoup) -> None:
     assert repr(revised_deficit("trade_balance")) in values
 
 
-def test_index_headline_links_into_the_brief(built_site: Path) -> None:
-    index = soup_of(built_site / "index.html")
+def test_card_headline_links_into_the_brief(built_site: Path) -> None:
+    """The flagship's card on the archive of its year, which lists every brief of the year
+    whatever else ships (the index keeps only the newest)."""
+    index = soup_of(built_site / "archive" / "2026" / "index.html")
     card = next(c for c in index.select("li.card")
                 if c.select_one(f'h2 a[href="/{FLAGSHIP.as_posix()}/"]'))
     headline = card.select_one("p.headline-figure")
@@ -638,10 +640,11 @@ def test_second_build_takes_every_chart_from_the_cache(
 
 # -- (j) determinism ----------------------------------------------------------------------------
 
-def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path,
+def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path, site_root: Path,
                                          folder_bytes: FolderBytes) -> None:
     output = tmp_path / "again"
-    result = build(Project(REPO, cache_dir=tmp_path / "own-cache"), SilentReporter(), output)
+    result = build(Project(site_root, cache_dir=tmp_path / "own-cache"), SilentReporter(),
+                   output)
     assert result.charts_rendered == result.charts >= 4  # drawn afresh, not from a cache
     first, second = folder_bytes(built_site), folder_bytes(output)
     assert sorted(first) == sorted(second)

@@ -262,6 +262,7 @@ def test_ci_runs_the_tests_and_the_gate_on_every_push_and_pull_request() -> None
     assert "fonts-liberation" not in commands
     assert "pip install -e '.[test]'" in commands
     assert "python -m pytest" in commands
+    assert "python -m pytest --extra-briefs 30" in commands  # the suite on a grown site
     assert "python -m site_builder check --offline" in commands
     cached = "\n".join(str(s.get("with", {}).get("path", "")) for s in steps(job))
     assert "~/.cache/pip" in cached and ".cache/charts" in cached
