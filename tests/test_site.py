@@ -62,8 +62,9 @@ def soup_of(path: Path) -> BeautifulSoup:
 
 #: Embed pages, to be framed by other sites (see ``pages``).
 EMBEDS = "/embed/"
-#: Each chart's permalink page, /briefs/SLUG/charts/ID/: linked from its chart, not listed.
-CHART_PAGE = re.compile(r"^/briefs/[^/]+/charts/[^/]+/$")
+#: Each chart's permalink page, /briefs/SLUG/charts/ID/ (or /partners/...): linked from its
+#: chart, not listed.
+CHART_PAGE = re.compile(r"^/(briefs|partners)/[^/]+/charts/[^/]+/$")
 
 
 def html_pages(output: Path) -> list[Path]:
@@ -137,7 +138,8 @@ def front_matter(path: Path) -> dict[str, object]:
 
 def published_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
     """(site path, front matter) of every brief that is not a draft, newest first: the
-    written ones and those generated from data, as the library finds them."""
+    written ones and those generated from data, as the library finds them, partner
+    profiles (at /partners/SLUG/) included."""
     briefs = []
     sources, errors = find_sources(Project(root), Snapshot(root / "content" / "data" /
                                                           "snapshot.lock.json"))
@@ -146,8 +148,14 @@ def published_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
         doc = source.parse()
         meta = doc.meta.model_dump()
         if source.kind == "brief" and not meta.get("draft", False):
-            briefs.append((f"/briefs/{doc.slug}/", meta))
+            briefs.append((f"/{meta['section']}/{doc.slug}/", meta))
     return sorted(briefs, key=lambda b: (-_date(b[1], "date").toordinal(), b[0]))
+
+
+def stream_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
+    """:func:`published_briefs` but the partner profiles: what the feed lists."""
+    return [(path, meta) for path, meta in published_briefs(root)
+            if meta["section"] == "briefs"]
 
 
 def _date(meta: dict[str, object], key: str) -> dt.date:
@@ -305,7 +313,7 @@ def test_feed_schema_tells_valid_from_invalid(built_site: Path, change: str, val
 
 def test_feed_entries_are_the_briefs_newest_first(feed: etree._ElementTree,
                                                   built_site: Path) -> None:
-    briefs = published_briefs(REPO)
+    briefs = stream_briefs(REPO)
     entries = feed.getroot().findall("atom:entry", NS)
     assert len(entries) == len(briefs)
     for entry, (path, meta) in zip(entries, briefs, strict=True):
@@ -338,7 +346,7 @@ def test_feed_metadata(feed: etree._ElementTree, built_site: Path) -> None:
     alternate = _find(feed, "atom:link[@rel='alternate']")
     assert alternate.get("href") == BASE
     # The feed's time is the newest brief's date (or update), never the time of the build.
-    newest = max((meta.get("updated") or meta["date"] for _, meta in published_briefs(REPO)),
+    newest = max((meta.get("updated") or meta["date"] for _, meta in stream_briefs(REPO)),
                  key=str)
     assert root.findtext("atom:updated", namespaces=NS) == f"{newest}T00:00:00Z"
     # Browsers and feed readers find the feed from every page.
@@ -740,7 +748,9 @@ def write_listing_site(tiny: TinyProject) -> None:
 
 
 def card_links(page: Path) -> list[str]:
-    return [str(a["href"]) for a in soup_of(page).select("ol.cards > li.card h2 a[href]")]
+    """The briefs a listing shows, in order: on the home page, the lead first."""
+    return [str(a["href"]) for a in soup_of(page).select(
+        "article.lead h2 a[href], ol.cards > li.card :is(h2, h3) a[href]")]
 
 
 def urls(*names: str) -> list[str]:
@@ -775,7 +785,8 @@ def test_tags_archive_and_index_list_exactly_their_briefs(tiny: TinyProject) -> 
     assert sorted(p.name for p in (out / "archive").iterdir() if p.is_dir()) == sorted(YEARS)
 
     # Dates on the cards match, so "newest first" is what a reader sees.
-    times = [str(t["datetime"]) for t in soup_of(out / "index.html").select(".card time")]
+    times = [str(t["datetime"]) for t in soup_of(out / "index.html").select(
+        ".lead .byline time, .card time")]
     assert times == [BRIEFS[n][1] for n in ("gamma", "beta", "alpha")]
 
     feed = etree.parse(str(out / "feed.xml"))
