@@ -362,3 +362,34 @@ def test_the_directory_reads_without_javascript(browser: Browser,
     assert page.locator("table.partners tbody tr").count() == len(PARTNERS)
     assert page.locator("table.partners button").count() == 0
     assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 0
+
+
+# -- rank() ---------------------------------------------------------------------------------------
+
+def _rank_scope(row: dict[str, Any] | None) -> Any:
+    from site_builder.data.snapshot import Snapshot
+    from site_builder.evaluate.scope import PageScope
+
+    return PageScope(Snapshot(REPO / "content" / "data" / "snapshot.lock.json"), row=row)
+
+
+def _row(slug: str) -> dict[str, Any]:
+    peers = [{"slug": s, "name": n, "short": sh, "data": d, "partner": p, "world": w,
+              **({"aggregate": True} if a else {})}
+             for s, (n, sh, d, p, w, a) in PARTNERS.items()]
+    return {**next(p for p in peers if p["slug"] == slug), "peers": peers}
+
+
+def test_rank_says_what_it_cannot_rank() -> None:
+    with pytest.raises(SiteError, match=r"rank\(\) is for pages generated from a parameters"):
+        _rank_scope(None).rank(2025)
+    with pytest.raises(SiteError, match="the European Union is an aggregate of other partners"):
+        _rank_scope(_row("european-union")).rank(2021)
+    with pytest.raises(SiteError, match="the data of India do not hold 2025 in full"):
+        _rank_scope(_row("india")).rank(2025)
+    with pytest.raises(SiteError, match=r"rank\(by='size'\) is not one of trade, exports"):
+        _rank_scope(_row("china")).rank(2025, by="size")
+    by_imports = _rank_scope(_row("china")).rank(2025, by="imports")
+    assert (by_imports.count, by_imports.year, set(by_imports.names)) == (
+        2, "2025", {"China", "Mexico"})
+    assert str(by_imports) == f"{by_imports.ordinal} of 2"
