@@ -175,8 +175,9 @@ def test_flagship_exact_data_values(flagship: BeautifulSoup) -> None:
 
 def test_index_headline_links_into_the_brief(built_site: Path) -> None:
     index = soup_of(built_site / "index.html")
-    card = next(c for c in index.select("li.card")
-                if c.select_one(f'h2 a[href="/{FLAGSHIP.as_posix()}/"]'))
+    # the lead brief or a card below it
+    card = next(c for c in index.select("article.lead, li.card")
+                if c.select_one(f':is(h2, h3) a[href="/{FLAGSHIP.as_posix()}/"]'))
     headline = card.select_one("p.headline-figure")
     assert headline is not None
     [(value, text)] = shown_figures(headline)
