@@ -177,8 +177,8 @@ def test_card_headline_links_into_the_brief(built_site: Path) -> None:
     """The flagship's card on the archive of its year, which lists every brief of the year
     whatever else ships (the index keeps only the newest)."""
     index = soup_of(built_site / "archive" / "2026" / "index.html")
-    card = next(c for c in index.select("li.card")
-                if c.select_one(f'h2 a[href="/{FLAGSHIP.as_posix()}/"]'))
+    card = next(c for c in index.select("article.lead, li.card")
+                if c.select_one(f':is(h2, h3) a[href="/{FLAGSHIP.as_posix()}/"]'))
     headline = card.select_one("p.headline-figure")
     assert headline is not None
     [(value, text)] = shown_figures(headline)

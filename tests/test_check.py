@@ -286,8 +286,8 @@ def test_a_malformed_calendar_is_a_problem_with_its_line(site: Site) -> None:
 
 def test_leaked_draft_is_found_in_page_index_and_sitemap(site: Site) -> None:
     shutil.copytree(site.output / "briefs" / "deficit", site.output / "briefs" / "unfinished")
-    index_line = site.insert("index.html", '<ol class="cards">',
-                             '<li><a href="/briefs/unfinished/">Work in progress</a></li>')
+    index_line = site.insert("index.html", '<main id="main">',
+                             '<p><a href="/briefs/unfinished/">Work in progress</a></p>')
     sitemap_line = site.insert("sitemap.xml", "<urlset",
                                f"  <url><loc>{BASE_URL}briefs/unfinished/</loc></url>")
     problems = site.check()

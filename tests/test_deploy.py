@@ -204,7 +204,8 @@ def test_missing_pages_get_the_404_page_from_netlify_itself(rules: Rules,
 
 
 def test_redirects_of_renamed_briefs_lead_to_pages(built_site: Path) -> None:
-    """output/_redirects, when the build writes one: old address -> a page that exists."""
+    """output/_redirects, when the build writes one: old address -> a page that exists (or, for a
+    folder moved whole, a folder that exists)."""
     published = built_site / "_redirects"
     if not published.exists():
         return  # no brief declares `aliases`
@@ -217,8 +218,13 @@ def test_redirects_of_renamed_briefs_lead_to_pages(built_site: Path) -> None:
         status = words[2] if len(words) == 3 else "301"
         assert status.rstrip("!") in ("301", "302", "308"), f"_redirects:{number}: {line!r}"
         assert source.startswith("/") and target.startswith("/"), f"_redirects:{number}"
-        assert (built_site / target.strip("/") / "index.html").is_file() or (
-            built_site / target.lstrip("/")).is_file(), f"_redirects:{number}: no page {target}"
+        if source.endswith("/*") and target.endswith("/:splat"):
+            # a folder moved whole (`/old/* /new/:splat`): the new folder exists, the old not
+            source, target = source[:-1], target.removesuffix(":splat")
+            assert (built_site / target.strip("/")).is_dir(), f"_redirects:{number}: {target}"
+        else:
+            assert (built_site / target.strip("/") / "index.html").is_file() or (
+                built_site / target.lstrip("/")).is_file(), f"_redirects:{number}: no {target}"
         assert not (built_site / source.strip("/")).exists() or status.endswith("!"), (
             f"_redirects:{number}: a file at {source} shadows the redirect")
 

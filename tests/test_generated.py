@@ -44,8 +44,11 @@ def billions(value: float) -> str:
 
 
 def page(site: Path, slug: str) -> BeautifulSoup:
-    return BeautifulSoup((site / "briefs" / slug / "index.html").read_text("utf-8"),
-                         "html.parser")
+    """A generated page: a partner profile (under /partners/) or a brief."""
+    path = site / "partners" / slug / "index.html"
+    if not path.exists():
+        path = site / "briefs" / slug / "index.html"
+    return BeautifulSoup(path.read_text("utf-8"), "html.parser")
 
 
 def figures(soup: BeautifulSoup) -> list[tuple[float, str]]:
@@ -86,18 +89,26 @@ def test_partner_figures_equal_the_data(built_site: Path, slug: str, dataset: st
 def test_partner_pages_state_their_coverage(built_site: Path) -> None:
     census_only = " ".join(page(built_site, "european-union").get_text(" ").split())
     assert "These figures end in February 2022." in census_only
-    assert "this page says nothing about the years since" in census_only
+    assert "covers the full years 2010 to 2021 and says nothing about the years since" in \
+        census_only
     current = " ".join(page(built_site, "vietnam").get_text(" ").split())
     assert "to December 2025" in current and "says nothing about the years" not in current
 
 
-def test_partner_pages_are_listed_like_briefs(built_site: Path) -> None:
-    tag = (built_site / "tags" / "trading-partners" / "index.html").read_text("utf-8")
-    rows = tomllib.loads((REPO / "content" / "data" / "params" / "partners.toml")
-                         .read_text("utf-8"))["row"]
-    assert tag.count('class="card"') == len(rows)
+def test_partner_pages_are_listed_apart_from_briefs(built_site: Path) -> None:
+    """Profiles live under /partners/, in its directory and the sitemap, not in the tag pages
+    or the feed."""
+    rows = tomllib.loads((REPO / "content" / "data" / "params" / "partners.toml").read_text(
+        "utf-8"))["row"]
+    directory = BeautifulSoup((built_site / "partners" / "index.html").read_text("utf-8"),
+                              "html.parser")
+    assert [a["href"] for a in directory.select("table.partners tbody th a")] == [
+        f"/partners/{row['slug']}/" for row in sorted(rows, key=lambda r: r["short"].lower())]
+    assert not (built_site / "tags" / "trading-partners").exists()
+    feed = (built_site / "feed.xml").read_text("utf-8")
+    assert "/partners/" not in feed and "/briefs/china/" not in feed
     sitemap = (built_site / "sitemap.xml").read_text("utf-8")
-    assert "/briefs/china/" in sitemap and "/briefs/netherlands/" in sitemap
+    assert "/partners/china/" in sitemap and "/partners/netherlands/" in sitemap
     assert len(page(built_site, "mexico").select("figure.chart svg[role=img]")) == 3
 
 

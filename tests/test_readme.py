@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from html import unescape
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from site_builder.evaluate.scope import PageScope
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 LOCK = Path(__file__).resolve().parents[1] / "content" / "data" / "snapshot.lock.json"
+# Examples run as on the shipped partner template's first page (China), for rank().
+_PEERS = tomllib.loads((LOCK.parent / "params" / "partners.toml").read_text("utf-8"))["row"]
+ROW = {**_PEERS[0], "peers": _PEERS}
 
 # The names README's examples take as already set, defined as a writer would.
 PRELUDE = """\
@@ -49,7 +53,7 @@ def code(cell: str) -> str:
 
 
 def run(snippet: str) -> str:
-    scope = PageScope(Snapshot(LOCK))
+    scope = PageScope(Snapshot(LOCK), row=ROW)
     html = run_expressions(PRELUDE + snippet, scope.helpers(), expression_environment(),
                            Path("README.md"), 1)
     text = re.sub(r"<[^>]+>", "", scope.citations.fill_figures(html))

@@ -65,8 +65,9 @@ def soup_of(path: Path) -> BeautifulSoup:
 
 #: Embed pages, to be framed by other sites (see ``pages``).
 EMBEDS = "/embed/"
-#: Each chart's permalink page, /briefs/SLUG/charts/ID/: linked from its chart, not listed.
-CHART_PAGE = re.compile(r"^/briefs/[^/]+/charts/[^/]+/$")
+#: Each chart's permalink page, /briefs/SLUG/charts/ID/ (or /partners/...): linked from its
+#: chart, not listed.
+CHART_PAGE = re.compile(r"^/(briefs|partners)/[^/]+/charts/[^/]+/$")
 
 
 def html_pages(output: Path) -> list[Path]:
@@ -141,7 +142,7 @@ def front_matter(path: Path) -> dict[str, object]:
 def published(root: Path, kind: str) -> list[tuple[str, dict[str, object]]]:
     """(site path, front matter) of every brief (``kind="brief"``) or plain page
     (``"page"``) that is not a draft: the written ones and those generated from data, as the
-    library finds them."""
+    library finds them, partner profiles (at /partners/SLUG/) included."""
     found = []
     sources, errors = find_sources(Project(root), Snapshot(root / "content" / "data" /
                                                           "snapshot.lock.json"))
@@ -150,7 +151,8 @@ def published(root: Path, kind: str) -> list[tuple[str, dict[str, object]]]:
         doc = source.parse()
         meta = doc.meta.model_dump()
         if source.kind == kind and not meta.get("draft", False):
-            found.append((f"/briefs/{doc.slug}/" if kind == "brief" else f"/{doc.slug}/", meta))
+            found.append((f"/{meta['section']}/{doc.slug}/" if kind == "brief"
+                          else f"/{doc.slug}/", meta))
     return found
 
 
@@ -158,6 +160,12 @@ def published_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
     """(site path, front matter) of every published brief, newest first."""
     return sorted(published(root, "brief"),
                   key=lambda b: (-_date(b[1], "date").toordinal(), b[0]))
+
+
+def stream_briefs(root: Path) -> list[tuple[str, dict[str, object]]]:
+    """:func:`published_briefs` but the partner profiles: what the feed lists."""
+    return [(path, meta) for path, meta in published_briefs(root)
+            if meta["section"] == "briefs"]
 
 
 def _date(meta: dict[str, object], key: str) -> dt.date:
@@ -315,8 +323,8 @@ def test_feed_schema_tells_valid_from_invalid(built_site: Path, change: str, val
 
 def test_feed_entries_are_the_briefs_newest_first(feed: etree._ElementTree, built_site: Path,
                                                   site_root: Path) -> None:
-    """The newest briefs, up to the feed's limit, newest first."""
-    briefs = published_briefs(site_root)[:INDEX_SIZE]
+    """The newest briefs, up to the feed's limit, newest first; no partner profile."""
+    briefs = stream_briefs(site_root)[:INDEX_SIZE]
     entries = feed.getroot().findall("atom:entry", NS)
     assert entries, "the feed is empty"
     for entry, (path, meta) in zip(entries, briefs, strict=True):
@@ -350,7 +358,7 @@ def test_feed_metadata(feed: etree._ElementTree, built_site: Path, site_root: Pa
     assert alternate.get("href") == BASE
     # The feed's time is the newest brief's date (or update), never the time of the build.
     newest = max((meta.get("updated") or meta["date"]
-                  for _, meta in published_briefs(site_root)), key=str)
+                  for _, meta in stream_briefs(site_root)), key=str)
     assert root.findtext("atom:updated", namespaces=NS) == f"{newest}T00:00:00Z"
     # Browsers and feed readers find the feed from every page.
     for page in html_pages(built_site):
@@ -755,7 +763,9 @@ def write_listing_site(tiny: TinyProject) -> None:
 
 
 def card_links(page: Path) -> list[str]:
-    return [str(a["href"]) for a in soup_of(page).select("ol.cards > li.card h2 a[href]")]
+    """The briefs a listing shows, in order: on the home page, the lead first."""
+    return [str(a["href"]) for a in soup_of(page).select(
+        "article.lead h2 a[href], ol.cards > li.card :is(h2, h3) a[href]")]
 
 
 def urls(*names: str) -> list[str]:
@@ -790,7 +800,8 @@ def test_tags_archive_and_index_list_exactly_their_briefs(tiny: TinyProject) -> 
     assert sorted(p.name for p in (out / "archive").iterdir() if p.is_dir()) == sorted(YEARS)
 
     # Dates on the cards match, so "newest first" is what a reader sees.
-    times = [str(t["datetime"]) for t in soup_of(out / "index.html").select(".card time")]
+    times = [str(t["datetime"]) for t in soup_of(out / "index.html").select(
+        ".lead .byline time, .card time")]
     assert times == [BRIEFS[n][1] for n in ("gamma", "beta", "alpha")]
 
     feed = etree.parse(str(out / "feed.xml"))
@@ -811,11 +822,15 @@ def test_tags_archive_and_index_list_exactly_their_briefs(tiny: TinyProject) -> 
 
 def test_shipped_listings_list_their_briefs_newest_first(built_site: Path,
                                                          site_root: Path) -> None:
-    """The index shows the newest briefs up to its size; each topic page and each year of
-    the archive shows every brief of its topic or year, newest first, and no other."""
-    briefs = published_briefs(site_root)
-    paths = [path for path, _ in briefs]
-    assert card_links(built_site / "index.html") == paths[:INDEX_SIZE]
+    """The index leads with the newest featured brief, if any, then shows the other briefs,
+    newest first, up to its size; each topic page and each year of the archive shows every
+    brief of its topic or year, newest first, and no other. Partner profiles are in none."""
+    briefs = stream_briefs(site_root)
+    featured = [path for path, meta in briefs if meta.get("featured")]
+    [lead, *shown] = card_links(built_site / "index.html")
+    if featured:
+        assert lead == featured[0]
+    assert shown == [path for path, _ in briefs if path != lead][:INDEX_SIZE]
     tags: dict[str, list[str]] = {}
     years: dict[str, list[str]] = {}
     for path, meta in briefs:

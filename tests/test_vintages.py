@@ -28,8 +28,8 @@ def brief(tiny: TinyProject, name: str, body: str, title: str = "Test") -> Path:
     return tiny.brief(name, FRONT.format(title=title) + body)
 
 
-def page_text(tiny: TinyProject, slug: str) -> str:
-    html = (tiny.output / "briefs" / slug / "index.html").read_text(encoding="utf-8")
+def page_text(tiny: TinyProject, slug: str, section: str = "briefs") -> str:
+    html = (tiny.output / section / slug / "index.html").read_text(encoding="utf-8")
     main = html[html.index("<main"):html.index("</main>")]
     return " ".join(re.sub(r"<[^>]+>", " ", main).split())
 
@@ -278,16 +278,18 @@ def test_a_partner_page_with_early_data_says_so_at_the_top(tiny: TinyProject) ->
     (tiny.root / "content/data/params/partners.toml").write_text("[[row]]" + rows[0],
                                                                 encoding="utf-8")
     tiny.build()
-    text = page_text(tiny, "south-korea")
+    text = page_text(tiny, "south-korea", "partners")
     snapshot = Snapshot(REPO / "content/data/snapshot.lock.json")
     report_end = snapshot.meta("partner_goods_2010_2022").last
     newest = current("IMPKR").values.index[-1]
     assert text.index(f"These figures end in {formatting.period(report_end)}.") \
-        < text.index("The latest full year is")
+        < text.index("the United States bought")
     assert f"to {formatting.period(newest)} in FRED" in text
     year = report_end[:4] if report_end.endswith("-12") else str(int(report_end[:4]) - 1)
-    home = (tiny.output / "index.html").read_text(encoding="utf-8")
-    assert f"goods balance with South Korea, {year}" in home
+    directory = page_text(tiny, "partners", "")
+    # its row in the directory: name, balance, the year of the balance
+    assert re.search(rf"South Korea −\$[\d.]+ billion .*? {year} \$", directory)
+    assert "It is the only partner we profile whose data cover" in text
 
 
 def test_a_chart_describes_whole_billion_figures_in_whole_billions(tiny: TinyProject) -> None:

@@ -24,7 +24,7 @@ from site_builder.atomic import write_file
 from site_builder.content.entries import Entry
 from site_builder.data.snapshot import DatasetMeta
 
-FORMAT = 4
+FORMAT = 5
 
 #: A file of ``output/`` as recorded: its hash (empty when unknown), size and time.
 FileState = Sequence[str | int]

@@ -35,7 +35,7 @@ from site_builder.build.write import (
     publish_in_place,
     publish_new,
 )
-from site_builder.content.entries import Entry, Site, newest_first
+from site_builder.content.entries import Entry, make_site
 from site_builder.errors import BuildFailed
 from site_builder.project import Project
 from site_builder.report import Reporter
@@ -183,16 +183,18 @@ def _site_files(project: Project, entries: Iterable[Entry], charted: bool,
     from site_builder.config import load_config
     from site_builder.render.chart_pages import loader_file
     from site_builder.render.feeds import render_feeds
+    from site_builder.render.front import render_front
     from site_builder.render.listings import render_listings
     from site_builder.render.templates import Assets, template_environment
 
     listing = list(entries)
-    site = Site(load_config(project), newest_first([e for e in listing if e.is_brief]),
-                tuple(e for e in listing if not e.is_brief))
+    site = make_site(load_config(project), listing)
     assets = Assets(project.templates, project.cache)
     env = template_environment(project.templates, site, assets, project.cache)
-    parts = merge_paths((e.file for e in (*site.briefs, *site.pages)), indexer)
-    return (assets.files(charted) | render_listings(site, env, parts) | render_feeds(site, env)
+    parts = merge_paths((e.file for e in (*site.briefs, *site.partners, *site.pages)),
+                        indexer)
+    return (assets.files(charted) | render_front(site, env) | render_listings(site, env, parts)
+            | render_feeds(site, env)
             | site_card(site, CardRenderer(project.cache))
             | (loader_file(project.templates) if charted else {}))
 

@@ -13,8 +13,8 @@ MAX_A11Y_BRIEFS = 20
 
 
 def a11y_pages(site: BuiltSite) -> list[str]:
-    """One page of each type (a chart's permalink and embed pages among them), and up to
-    MAX_A11Y_BRIEFS briefs."""
+    """One page of each type (a chart's permalink and embed pages, the partners directory
+    and a partner profile among them), and up to MAX_A11Y_BRIEFS briefs."""
     def first(pattern: str) -> list[str]:
         return sorted(p.relative_to(site.output).as_posix()
                       for p in site.output.glob(pattern))[:1]
@@ -23,7 +23,8 @@ def a11y_pages(site: BuiltSite) -> list[str]:
                     for p in site.output.glob("briefs/*/index.html"))[:MAX_A11Y_BRIEFS]
     wanted = ["index.html", *briefs, "about/index.html", "tags/index.html",
               *first("tags/*/index.html"), "archive/index.html", *first("archive/*/index.html"),
-              "search/index.html", "404.html", *first("briefs/*/charts/*/index.html"),
+              "search/index.html", "404.html", "partners/index.html",
+              *first("partners/*/index.html"), *first("briefs/*/charts/*/index.html"),
               *first("embed/briefs/*/*/index.html")]
     return [p for p in wanted if (site.output / p).is_file()]
 

@@ -16,7 +16,7 @@ def check_weight(site: BuiltSite, budget: int = WEIGHT_BUDGET) -> list[Problem]:
     css_file = site.output / "assets" / "site.css"
     css = len(gzip.compress(css_file.read_bytes())) if css_file.exists() else 0
     for page in site.pages:
-        if page.path.startswith("briefs/"):
+        if page.path.startswith(("briefs/", "partners/")):
             html = len(gzip.compress(page.text.encode()))
             if html + css > budget:
                 problems.append(Problem(

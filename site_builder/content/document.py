@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -48,6 +48,9 @@ class FrontMatter(BaseModel):
     highlights: tuple[Highlight, ...] = ()
     aliases: tuple[Annotated[str, Field(pattern=r"^/[^\s]*/$")], ...] = ()  # old addresses
     as_of: dt.date | None = None  # show the data as they stood on this date
+    featured: bool = False  # the lead brief of the home page
+    section: Literal["briefs", "partners"] = "briefs"  # partner profiles live apart
+    short_title: str | None = Field(default=None, min_length=1)  # in tables and tight spaces
 
 
 class PageMatter(BaseModel):
@@ -67,6 +70,11 @@ HINTS = {
     "summary": "Add a one- or two-sentence summary: it shows on the index and in search results.",
     "tags": "List tags in brackets: `tags: [deficit, imports]`.",
     "draft": "Use true or false, unquoted: `draft: true`.",
+    "featured": "Use true or false, unquoted: `featured: true` makes the brief the home "
+                "page's lead.",
+    "section": "Write `section: briefs` (the default) or `section: partners` (a partner "
+               "profile, listed at /partners/).",
+    "short_title": "Give a short name in quotes, e.g. `short_title: \"China\"`.",
     "slug": "Use lower-case words joined by hyphens: `slug: trade-deficit-2024`.",
     "authors": "List names in brackets: `authors: [Jane Doe]`.",
     "headline": "Give a label and an expression: `headline: {label: ..., value: usd(...)}`.",
@@ -155,8 +163,10 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     where = ".".join(str(p) for p in loc)
     if key in ("date", "updated", "as_of"):
         return f"{where}: {quoted(got)} is not a date", HINTS[key]
-    if key == "draft":
-        return f"draft: {quoted(got)} is not true or false", HINTS["draft"]
+    if key in ("draft", "featured"):
+        return f"{key}: {quoted(got)} is not true or false", HINTS[key]
+    if key == "section":
+        return f"section: {quoted(got)} is not briefs or partners", HINTS[key]
     return f"{where}: {error['msg'].lower()} (got {quoted(got)})", HINTS.get(key, "")
 
 

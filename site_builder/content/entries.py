@@ -28,10 +28,21 @@ class Entry:
     thumb: str = ""  # id of the chart shown on cards
     draft: bool = False
     aliases: tuple[str, ...] = ()  # old addresses that redirect here
+    section: str = "briefs"  # or "partners": a partner profile, listed apart
+    featured: bool = False
+    short_title: str = ""
+    highlights: tuple[tuple[str, str], ...] = ()  # (label, figure HTML), as the brief shows
+    latest: str = ""  # the series or dataset whose newest month a release brief follows
+    thumb_title: str = ""  # the title of the chart ``thumb``
 
     @property
     def is_brief(self) -> bool:
         return self.kind == "brief"
+
+    @property
+    def name(self) -> str:
+        """The short title, else the title."""
+        return self.short_title or self.title
 
     @property
     def has_card(self) -> bool:
@@ -58,6 +69,7 @@ class Entry:
         headline = data.get("headline")
         return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
                       "aliases": tuple(data["aliases"]),
+                      "highlights": tuple(tuple(h) for h in data["highlights"]),
                       "headline": tuple(headline) if headline else None})
 
 
@@ -72,8 +84,9 @@ LICENSE_URLS = {"CC BY 4.0": "https://creativecommons.org/licenses/by/4.0/"}
 @dataclass(frozen=True)
 class Site:
     config: SiteConfig
-    briefs: tuple[Entry, ...]  # newest first
+    briefs: tuple[Entry, ...]  # newest first, partner profiles apart
     pages: tuple[Entry, ...]
+    partners: tuple[Entry, ...] = ()  # the partner profiles, by name
 
     def absolute(self, path: str) -> str:
         """The public address of a site path such as ``/briefs/x/``."""
@@ -82,6 +95,16 @@ class Site:
     @property
     def license_url(self) -> str:
         return LICENSE_URLS.get(self.config.license, self.absolute("/about/"))
+
+
+def make_site(config: SiteConfig, entries: list[Entry]) -> Site:
+    """The site's entries sorted into briefs (newest first), plain pages and partner
+    profiles (by name)."""
+    briefs = [e for e in entries if e.is_brief]
+    return Site(config, newest_first([e for e in briefs if e.section != "partners"]),
+                tuple(e for e in entries if not e.is_brief),
+                tuple(sorted((e for e in briefs if e.section == "partners"),
+                             key=lambda e: (e.name.lower(), e.url))))
 
 
 def newest_first(entries: list[Entry]) -> tuple[Entry, ...]:

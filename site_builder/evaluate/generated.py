@@ -70,6 +70,8 @@ def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot,
                         hint="Write it on one line, e.g. `generate: {params: partners}`.")
     if "params" in spec:
         rows = params(project_content / "data" / "params" / f"{spec['params']}.toml")
+        # every row sees the others, so that a page can say where it ranks among them
+        rows = [{**row, "peers": [dict(peer) for peer in rows]} for row in rows]
     else:
         rows = [latest_row(snapshot, str(spec["latest"]), project_content, today, memo)]
     lines = raw.split("\n")
@@ -139,7 +141,8 @@ def latest_row(snapshot: Snapshot, name: str, content: Path, today: dt.date | No
     published = next((r for r in releases if r.covers == period), None)
     upcoming = next_after(releases, today)
     return {
-        "slug": "latest-release", "period": period, "previous": previous, "year": str(year),
+        "slug": "latest-release", "latest": name, "period": period, "previous": previous,
+        "year": str(year),
         "month": formatting.period(period), "january": f"{year}-01",
         "previous_year_january": f"{year - 1}-01", "previous_year_same": f"{year - 1}-{month:02d}",
         "previous_year_month": formatting.period(f"{year - 1}-{month:02d}"),

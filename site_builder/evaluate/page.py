@@ -61,12 +61,18 @@ def entry_for(page: Page) -> Entry:
         return Entry("brief", page.url, meta.title, meta.summary, meta.date.isoformat(),
                      meta.updated.isoformat() if meta.updated else "", meta.tags,
                      meta.authors, page.headline, page.charts[0].id if page.charts else "",
-                     meta.draft, meta.aliases)
+                     meta.draft, meta.aliases, meta.section, meta.featured,
+                     meta.short_title or "", page.highlights,
+                     str(page.doc.row.get("latest", "")) if page.doc.row else "",
+                     page.charts[0].title if page.charts else "")
     return Entry("page", page.url, meta.title, meta.summary)
 
 
 def url_for(doc: Document) -> str:
-    return f"/briefs/{doc.slug}/" if doc.kind == "brief" else f"/{doc.slug}/"
+    """``/briefs/SLUG/``, ``/partners/SLUG/`` for a partner profile, ``/SLUG/`` for a page."""
+    if isinstance(doc.meta, FrontMatter):
+        return f"/{doc.meta.section}/{doc.slug}/"
+    return f"/{doc.slug}/"
 
 
 def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, charts_dir: Path

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from site_builder.errors import SiteError, quoted
 from site_builder.evaluate.figures import Figure, Series
+from site_builder.evaluate.rank import Rank
 
 #: Characters of a string, or items of a list, one operation or ``range`` may make.
 MAX_ITEMS = 100_000
@@ -47,6 +48,7 @@ ALLOWED: dict[type, frozenset[str]] = {
     Series: frozenset({"at", "has", "year", "latest", "first", "annual", "between",
                        "average", "total", "periods", "what", "kind"}),
     Figure: frozenset({"value", "period", "what", "kind"}),
+    Rank: frozenset({"position", "count", "year", "by", "names", "ordinal"}),
     Markup: _STR,
     str: _STR,
     list: frozenset({"index", "count"}),
@@ -57,7 +59,7 @@ ALLOWED: dict[type, frozenset[str]] = {
                             "length", "depth", "depth0", "previtem", "nextitem", "cycle",
                             "changed"}),
 }
-NAMES = {Series: "a series", Figure: "a figure", Markup: "text", str: "a string",
+NAMES = {Series: "a series", Figure: "a figure", Rank: "a rank", Markup: "text", str: "a string",
          list: "a list", tuple: "a list", dict: "a mapping", dt.date: "a date"}
 #: Jinja's filters that cannot grow a value past its inputs, and the three below, checked.
 SAFE_FILTERS = ("abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e",

@@ -21,6 +21,7 @@ from site_builder.evaluate import claims
 from site_builder.evaluate.citations import Citations
 from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.figures import Figure, change, normalise_period, pct_change, share
+from site_builder.evaluate.rank import Rank, rank
 from site_builder.evaluate.recorder import Recorder
 from site_builder.evaluate.shown import ShownFigures
 from site_builder.evaluate.typed_literals import literal
@@ -97,6 +98,11 @@ class PageScope:
         except (ValueError, IndexError):
             raise SiteError(f"day() needs a date written YYYY-MM-DD, got {quoted(iso)}") from None
 
+    def rank(self, year: object, by: str = "trade") -> Rank:
+        """A generated partner page's partner ranked among the partners the site holds
+        (evaluate.rank)."""
+        return rank(self.data, year, by)
+
     def helpers(self) -> dict[str, Any]:
         """Every name a brief's expressions can use."""
         return {
@@ -106,7 +112,7 @@ class PageScope:
             "movers": self.data.movers, "abs": abs,
             "change": change, "pct_change": pct_change, "share": share,
             "usd": self.usd, "pct": self.pct, "signed": self.signed, "period": self.period,
-            "day": self.day,
+            "day": self.day, "rank": self.rank,
             "record": claims.record_claim, "largest_since": claims.largest_since,
             "rose": claims.rose, "fell": claims.fell, "direction": claims.direction,
             "widened": claims.widened, "narrowed": claims.narrowed, "trend": claims.trend,

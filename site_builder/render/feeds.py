@@ -5,6 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from site_builder.content.entries import Site
+from site_builder.render.chart_pages import EMBED
 from site_builder.render.listings import INDEX_SIZE, by_tag, by_year
 from site_builder.render.templates import render_template
 
@@ -16,8 +17,8 @@ def _updated(site: Site) -> str:
 
 
 def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
-    paths = ["/", "/archive/", "/tags/", "/search/"]
-    paths += [brief.url for brief in site.briefs]
+    paths = ["/", "/archive/", "/tags/", "/search/", "/partners/"]
+    paths += [brief.url for brief in (*site.briefs, *site.partners)]
     paths += [page.url for page in site.pages if page.url not in paths]
     paths += [f"/tags/{slug}/" for slug in by_tag(site)]
     paths += [f"/archive/{year}/" for year in by_year(site)]
@@ -28,6 +29,18 @@ def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
                                                                   for p in paths]),
         "robots.txt": (f"User-agent: *\nAllow: /\n\n"
                        f"Sitemap: {site.absolute('/sitemap.xml')}\n").encode(),
-        "_redirects": "".join(f"{alias} {brief.url} 301\n" for brief in site.briefs
-                              for alias in sorted(brief.aliases)).encode(),
+        "_redirects": redirects(site).encode(),
     }
+
+
+def redirects(site: Site) -> str:
+    """Netlify's ``_redirects``: each brief's old addresses (its ``aliases``), and each
+    partner profile's address under /briefs/, where profiles used to live, with the files,
+    chart pages and embed pages below it."""
+    lines = [f"{alias} {brief.url} 301\n" for brief in (*site.briefs, *site.partners)
+             for alias in sorted(brief.aliases)]
+    for profile in site.partners:
+        old = "/briefs/" + profile.url.strip("/").split("/")[-1] + "/"
+        lines += [f"{old}* {profile.url}:splat 301\n",
+                  f"{EMBED}{old}* {EMBED}{profile.url}:splat 301\n"]
+    return "".join(lines)

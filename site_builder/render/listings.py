@@ -1,4 +1,5 @@
-"""Pages that list briefs: the index, tags, the archive by year, search and the 404 page.
+"""Pages that list briefs: tags, the archive by year, search and the 404 page (the front
+page and the partners directory are render.front's).
 
 Each listing shows only the briefs it is about, so the site's size grows linearly with the
 number of briefs: no page lists every other page except the archive's pages, split by year.
@@ -13,7 +14,7 @@ from jinja2 import Environment
 from site_builder.content.entries import Entry, Site, slugify
 from site_builder.render.templates import render_template
 
-INDEX_SIZE = 20  # newest briefs on the front page; the archive has the rest
+INDEX_SIZE = 20  # briefs on the front page and in the feed; the archive has the rest
 
 
 def by_tag(site: Site) -> dict[str, tuple[str, list[Entry]]]:
@@ -35,8 +36,6 @@ def by_year(site: Site) -> dict[str, list[Entry]]:
 def render_listings(site: Site, env: Environment, search_parts: list[str]) -> dict[str, bytes]:
     """The listing pages; ``search_parts``: the index parts the search page merges."""
     files = {
-        "index.html": render_template(env, "index.html", briefs=site.briefs[:INDEX_SIZE],
-                                      more=len(site.briefs) > INDEX_SIZE, path="/"),
         "404.html": render_template(env, "404.html", path="/404.html"),
         "search/index.html": render_template(
             env, "search.html", path="/search/",
