@@ -1,8 +1,9 @@
 """axe-core in Chromium, driven by Playwright: the accessibility rules a browser can judge.
 
 One browser checks every page: a few tabs at once (:data:`TABS`), each page loaded once and
-judged in the light scheme, then in the dark. axe-core is given to the browser once, as a
-script every page of the one context runs before its own, and asked for violations only.
+judged in the light scheme, then in the dark (with fewer pages than tabs, a tab per scheme).
+axe-core is given to the browser once, as a script every page of the one context runs
+before its own, and asked for violations only.
 
 Nothing leaves the machine: the pages come from a server on loopback, and every request to
 any other address goes to a proxy that does not exist. (Not Playwright's request routing,
@@ -111,25 +112,35 @@ async def _run(base: str, pages: list[str], tabs: int,
     failure goes on it too, and ends the run."""
     from playwright.async_api import Page, async_playwright
 
-    todo = list(reversed(pages))
+    # Each page is loaded once and judged in both schemes; with fewer pages than tabs (one
+    # page edited), each scheme gets a tab of its own, so both cores work.
+    split = len(pages) < tabs
+    todo = [(path, (scheme,) if split else SCHEMES) for path in reversed(pages)
+            for scheme in (SCHEMES if split else SCHEMES[:1])]
+    left = {path: len(SCHEMES) for path in pages}  # schemes still to judge
+    found: dict[str, dict[tuple[str, str], tuple[str, str, list[str]]]] = {
+        path: {} for path in pages}
 
     async def tab_loop(tab: Page) -> None:
         while todo:
-            path = todo.pop()
-            found: dict[tuple[str, str], tuple[str, str, list[str]]] = {}
-            for scheme in SCHEMES:  # one load, judged in each scheme
+            path, schemes = todo.pop()
+            for scheme in schemes:
                 await tab.emulate_media(color_scheme=scheme)
-                if scheme == SCHEMES[0]:
+                if scheme == schemes[0]:
                     await tab.goto(f"{base}/{path.removesuffix('index.html')}",
                                    wait_until="load")
                 rules: list[dict[str, Any]] = await tab.evaluate(AXE_RUN, AXE_TAGS)
                 for rule in rules:
                     for target in rule["targets"]:
-                        entry = found.setdefault((rule["id"], target),
-                                                 (rule["help"], rule["helpUrl"], []))
+                        entry = found[path].setdefault((rule["id"], target),
+                                                       (rule["help"], rule["helpUrl"], []))
                         entry[2].append(scheme)
-            await done.put((path, [Violation(path, rule, target, text, url, tuple(schemes))
-                                   for (rule, target), (text, url, schemes) in found.items()]))
+                left[path] -= 1
+            if not left[path]:
+                await done.put((path, [
+                    Violation(path, rule, target, text, url,
+                              tuple(s for s in SCHEMES if s in schemes))
+                    for (rule, target), (text, url, schemes) in found.pop(path).items()]))
 
     try:
         async with async_playwright() as playwright:
@@ -140,7 +151,7 @@ async def _run(base: str, pages: list[str], tabs: int,
                 context.set_default_timeout(30_000)
                 await context.add_init_script(script=axe_source().decode("utf-8"))
                 workers = [tab_loop(await context.new_page())
-                           for _ in range(min(tabs, len(pages)))]
+                           for _ in range(min(tabs, len(todo)))]
                 await asyncio.gather(*workers)
             finally:
                 await chromium.close()
