@@ -114,7 +114,8 @@ def main() -> None:
                           + ("met" if median <= FULL_TARGET * cold else "NOT met"),
                   "edit": f"< {EDIT_TARGET:.0f} s: "
                           + ("met" if median < EDIT_TARGET else "NOT met")}.get(name, "")
-        print(f"{label:<42} {median:>6.2f} s {spread:>15} {median / cold:>6.2f}x  {target}")
+        print(f"{label:<42} {median:>6.2f} s {spread:>15} {median / cold:>6.2f}x  {target}"
+              .rstrip())
     if args.json:
         args.json.write_text(json.dumps({"pages": pages, "cores": os.cpu_count(),
                                          "samples_s": samples}, indent=1), "utf-8")
