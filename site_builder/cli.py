@@ -98,6 +98,9 @@ def parser() -> argparse.ArgumentParser:
                    help="skip the accessibility checks that need Chromium")
     c.add_argument("--offline", action="store_true",
                    help="skip what only a fetch could fix: data older than the latest release")
+    c.add_argument("--full", action="store_true",
+                   help="check the accessibility of every page, not only those changed since "
+                        "they last passed")
     n = commands.add_parser("new", parents=[common], help="start a brief from a template")
     n.add_argument("title", help="the brief's title; its file name is made from it")
     commands.add_parser("datasets", parents=[common],
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
             problems = check(project, reporter, args.output.resolve() if args.output else None,
                              external=args.external, stale=not args.offline,
-                             browser=False if args.no_browser else None)
+                             browser=False if args.no_browser else None, full=args.full)
             for problem in problems:
                 print(f"{problem.kind}: {problem}" + (f"\n  {problem.hint}" if problem.hint
                                                       else ""), file=sys.stderr)

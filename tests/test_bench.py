@@ -79,3 +79,27 @@ def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None
     assert all(float(row[1]) > 0 for row in rows)
     assert len(rows[0]) == 2  # the first size has no previous one to compare with
     assert re.fullmatch(r"-?\d+\.\d", rows[1][2])  # the added cost per chart, in ms
+
+
+def test_the_check_speed_benchmark_prints_each_scenario_beside_the_build(
+        tmp_path: Path) -> None:
+    """One run without the browser (the accessibility record has its own tests): every row,
+    with its ratio to the cold build and the targets' verdicts."""
+    out = tmp_path / "check.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH.with_name("check_speed.py")), "--runs", "1", "--briefs", "1",
+         "--no-browser", "--json", str(out)],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert re.search(r"\d+ cores, load average .*, \d+ HTML pages, no browser$", lines[0])
+    rows = {line[:42].strip(): line[42:] for line in lines[2:]}
+    assert set(rows) == {"cold build", "full check (check --offline --full)",
+                         "check, nothing changed", "check after one edit (rebuild included)"}
+    assert rows["cold build"].split()[4] == "1.00x"
+    full, edit = rows["full check (check --offline --full)"], rows[
+        "check after one edit (rebuild included)"]
+    assert re.search(r"x  <= 1.5x cold: (met|NOT met)$", full)
+    assert re.search(r"x  < 3 s: (met|NOT met)$", edit)
+    samples = json.loads(out.read_text("utf-8"))["samples_s"]
+    assert all(len(times) == 1 and times[0] > 0 for times in samples.values())

@@ -1,36 +1,55 @@
-"""``a11y``: axe-core's WCAG 2.1 A and AA rules on one page of each type, light and dark,
-where Chromium is installed (see :mod:`site_builder.check.browser`)."""
+"""``a11y``: axe-core's WCAG 2.1 A and AA rules on every page, light and dark, where
+Chromium is installed (see :mod:`site_builder.check.browser`).
+
+Incremental, like the build: the pages that passed are recorded in ``.cache/check/``, each
+by a hash of what the browser is given (the page's bytes, and the site's CSS and scripts it
+loads, with where they are) and of the checker itself (:func:`checker_version`). A page is
+judged again when any of these changed; one that failed is never recorded, so it is judged
+until it passes. Pages with the same bytes and assets are judged once.
+"""
 
 from __future__ import annotations
 
-from site_builder.check.browser import BrowserFailed, axe_violations, browser_missing
-from site_builder.check.built_site import BuiltSite
+import hashlib
+from pathlib import Path
+
+from site_builder.check.browser import (
+    BrowserFailed,
+    Violation,
+    axe_violations,
+    browser_missing,
+    checker_version,
+)
+from site_builder.check.built_site import BuiltSite, HtmlPage
 from site_builder.check.problem import Problem
+from site_builder.check.record import PassRecord
 from site_builder.loopback import serve
 from site_builder.report import Reporter
 
-MAX_A11Y_BRIEFS = 20
+RECORD = Path("check") / "a11y.json"  # under the project's cache folder
 
 
-def a11y_pages(site: BuiltSite) -> list[str]:
-    """One page of each type (a chart's permalink and embed pages, the partners directory
-    and a partner profile among them), and up to MAX_A11Y_BRIEFS briefs."""
-    def first(pattern: str) -> list[str]:
-        return sorted(p.relative_to(site.output).as_posix()
-                      for p in site.output.glob(pattern))[:1]
+def page_key(site: BuiltSite, page: HtmlPage, assets: dict[str, str]) -> str:
+    """A hash of what the browser loads for ``page``: its bytes and its own stylesheets and
+    scripts (path and bytes; ``assets`` caches their hashes across pages)."""
+    h = hashlib.sha256(page.text.encode("utf-8"))
+    for element in page.elements:
+        url = (element.attrs.get("href", "") if element.tag == "link"
+               and "stylesheet" in element.attrs.get("rel", "").split()
+               else element.attrs.get("src", "") if element.tag == "script" else "")
+        target = site.file_for(site.site_path(page.path, url)[0]) if url and site.internal(
+            url) else None
+        if target is not None:
+            if target not in assets:
+                assets[target] = hashlib.sha256((site.output / target).read_bytes()).hexdigest()
+            h.update(f"\0{target}\0{assets[target]}".encode())
+    return h.hexdigest()
 
-    briefs = sorted(p.relative_to(site.output).as_posix()
-                    for p in site.output.glob("briefs/*/index.html"))[:MAX_A11Y_BRIEFS]
-    wanted = ["index.html", *briefs, "about/index.html", "tags/index.html",
-              *first("tags/*/index.html"), "archive/index.html", *first("archive/*/index.html"),
-              "search/index.html", "404.html", "partners/index.html",
-              *first("partners/*/index.html"), *first("briefs/*/charts/*/index.html"),
-              *first("embed/briefs/*/*/index.html")]
-    return [p for p in wanted if (site.output / p).is_file()]
 
-
-def check_accessibility(site: BuiltSite, reporter: Reporter, browser: bool | None) -> list[Problem]:
-    """axe-core's WCAG 2.1 A and AA rules on one page of each type, light and dark.
+def check_accessibility(site: BuiltSite, reporter: Reporter, browser: bool | None,
+                        full: bool = False) -> list[Problem]:
+    """axe-core's WCAG 2.1 A and AA rules on every page that changed since it last passed
+    (every page with ``full``), light and dark.
 
     ``browser``: False skips them, True requires them (a missing browser is a problem), None
     runs them where a browser is installed.
@@ -45,13 +64,33 @@ def check_accessibility(site: BuiltSite, reporter: Reporter, browser: bool | Non
     if missing:
         reporter.info(f"Accessibility checks skipped: {missing}.")
         return []
+    record = PassRecord(site.project.cache / RECORD, checker_version(), full)
+    assets: dict[str, str] = {}
+    keys = {page.path: page_key(site, page, assets) for page in site.pages}
+    judge: dict[str, str] = {}  # key -> the one page judged for it
+    for path, key in keys.items():
+        if key not in record.passed:
+            judge.setdefault(key, path)
+    reporter.detail(f"Accessibility: {len(judge)} of {len(keys)} pages to judge; the others "
+                    "passed unchanged, or have the bytes of one judged.")
+    verdicts: dict[str, list[Violation]] = {}
+    if not judge:
+        return []
     try:
         with serve(site.output) as base:
-            violations = axe_violations(base, a11y_pages(site))
+            runs = axe_violations(base, sorted(judge.values()))
+            for path, violations in reporter.progress(runs, len(judge), "Accessibility"):
+                verdicts[path] = violations
     except BrowserFailed as exc:
         return [Problem("a11y", "", None, f"the browser failed: {exc}",
                         "Run again with --no-browser to check everything else.")]
-    return [Problem("a11y", v.page, None,
+    finally:  # what passed stays passed, even when the browser failed on a later page
+        record.save({key for key, path in judge.items() if verdicts.get(path) == []},
+                    set(keys.values()))
+    return [Problem("a11y", path, None,
                     f"{v.rule} at {v.target}: {v.help} ({' and '.join(v.schemes)} scheme)",
                     f"See {v.help_url}")
-            for v in violations]
+            for key, judged in sorted(judge.items(), key=lambda item: item[1])
+            for v in verdicts.get(judged, [])
+            for path in sorted(p for p, k in keys.items() if k == key)]
+

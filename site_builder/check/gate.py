@@ -39,7 +39,7 @@ from site_builder.report import Reporter
 def check(project: Project, reporter: Reporter, output: Path | None = None, *,
           external: bool = False, browser: bool | None = None, today: dt.date | None = None,
           http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
-          stale: bool = True) -> list[Problem]:
+          stale: bool = True, full: bool = False) -> list[Problem]:
     """Build the site into ``output``, then check it; a failed build is checked no further."""
     output = output or project.root / "output"
     try:
@@ -49,20 +49,22 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
     except SiteError as exc:
         return [build_problem(project, exc)]
     return check_site(project, output, reporter, external=external, browser=browser,
-                      today=today, http_get=http_get, weight_budget=weight_budget, stale=stale)
+                      today=today, http_get=http_get, weight_budget=weight_budget, stale=stale,
+                      full=full)
 
 
 def check_site(project: Project, output: Path, reporter: Reporter, *, external: bool = False,
                browser: bool | None = None, today: dt.date | None = None,
                http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
-               stale: bool = True) -> list[Problem]:
+               stale: bool = True, full: bool = False) -> list[Problem]:
     """Run every check on the site built in ``output``; return all the problems found.
 
     ``external`` asks other hosts whether the links to them answer, with ``http_get`` (by
     default, a paced :class:`~site_builder.data.http_client.HttpClient`). ``browser``: see
     :func:`~site_builder.check.accessibility.check_accessibility`. ``stale=False`` skips
     comparing the data with the release calendar: for a machine that cannot fetch (offline
-    CI), where the answer could not be acted on.
+    CI), where the answer could not be acted on. The accessibility check judges only the
+    pages that changed since they last passed; ``full`` judges every page.
     """
     today = today or dt.date.today()
     if not (output / "index.html").is_file():
@@ -72,7 +74,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
     site = BuiltSite(project, output)
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("link", lambda: check_links(site)),
-        ("html", lambda: check_html(site)),
+        ("html", lambda: check_html(site, full)),
         ("feed", lambda: check_feed(site)),
         ("sitemap", lambda: check_sitemap(site)),
         ("draft", lambda: check_drafts(site)),
@@ -88,7 +90,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
     if external:
         checks.append(("external", lambda: check_external(
             site, project.cache / "links.json", http_get)))
-    checks.append(("a11y", lambda: check_accessibility(site, reporter, browser)))
+    checks.append(("a11y", lambda: check_accessibility(site, reporter, browser, full)))
     for kind, run in reporter.progress(checks, len(checks), "Checking"):
         with reporter.stage(f"check {kind}"):
             try:

@@ -1,0 +1,144 @@
+"""The incremental gate: a check judges again only the pages that changed since they last
+passed, and is never stale. A tiny site of its own, checked in full once, then copied for
+each test with the record of that first check."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TinyProject
+
+from site_builder.check.accessibility import check_accessibility
+from site_builder.check.browser import browser_missing
+from site_builder.check.built_site import BuiltSite
+from site_builder.check.html_rules import check_html
+from site_builder.check.problem import Problem
+from site_builder.project import Project
+from site_builder.report import SilentReporter
+
+needs_browser = pytest.mark.skipif(bool(browser_missing()), reason=browser_missing())
+BRIEF_PAGE = "briefs/tariffs/index.html"
+BRIEF = """\
+---
+title: Tariffs in plain words
+date: 2025-03-01
+summary: What a tariff is, and who pays it.
+tags: [tariffs]
+---
+A tariff is a tax on imports, paid by the importer.
+
+It raises the price of what is imported, and often of what competes with it.
+"""
+ABOUT = "---\ntitle: About\nsummary: Who writes these briefs.\n---\nWe write about trade.\n"
+FAINT = '<p style="color: #ddd">Faint text</p>'
+
+
+class Checked:
+    """This test's copy of the checked project."""
+
+    def __init__(self, root: Path) -> None:
+        self.output = root / "output"
+        self.project = Project(root, cache_dir=root / ".cache")
+
+    def edit(self, page: str, old: str, new: str) -> None:
+        text = (self.output / page).read_text("utf-8")
+        assert old in text, f"{old!r} not in {page}"
+        (self.output / page).write_text(text.replace(old, new, 1), "utf-8")
+
+    def a11y(self, full: bool = False) -> tuple[int, int, list[Problem]]:
+        """(pages judged, pages in the site, problems) of one accessibility check."""
+        reporter = SilentReporter()
+        problems = check_accessibility(BuiltSite(self.project, self.output), reporter,
+                                       browser=True, full=full)
+        [line] = [i for i in reporter.infos if i.startswith("Accessibility: ")]
+        judged, total = re.match(r"Accessibility: (\d+) of (\d+) pages", line).groups()  # type: ignore[union-attr]
+        return int(judged), int(total), problems
+
+    def html(self) -> list[Problem]:
+        return check_html(BuiltSite(self.project, self.output))
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory, chart_cache: Path) -> Path:
+    """A tiny site, built, and checked in full once (which records every page as passed)."""
+    tiny = TinyProject(tmp_path_factory.mktemp("record") / "project", chart_cache)
+    tiny.brief("tariffs", BRIEF)
+    (tiny.root / "content" / "pages" / "about.md").write_text(ABOUT, "utf-8")
+    tiny.build()
+    checked = Checked(tiny.root)
+    assert checked.html() == []
+    if not browser_missing():
+        judged, total, problems = checked.a11y()
+        assert problems == [] and judged == distinct_pages(checked.output) <= total
+    return tiny.root
+
+
+def distinct_pages(output: Path) -> int:
+    """Pages with different bytes: the first full check judges each once."""
+    return len({p.read_bytes() for p in output.rglob("*.html") if "pagefind" not in p.parts})
+
+
+@pytest.fixture
+def site(first: Path, tmp_path: Path) -> Checked:
+    shutil.copytree(first, tmp_path / "project", symlinks=True)
+    return Checked(tmp_path / "project")
+
+
+@needs_browser
+def test_a_second_check_with_nothing_changed_runs_axe_on_no_page(site: Checked) -> None:
+    judged, total, problems = site.a11y()
+    assert (judged, problems) == (0, [])
+    assert total > 5
+
+
+@needs_browser
+def test_an_edited_page_is_judged_again_and_the_others_are_not(site: Checked) -> None:
+    site.edit(BRIEF_PAGE, "paid by the importer.", "paid by the importer, not the exporter.")
+    assert site.a11y()[0] == 1
+    assert site.a11y()[0] == 0  # it passed, and is recorded
+
+
+@needs_browser
+def test_a_page_made_inaccessible_after_passing_is_caught_every_time(site: Checked) -> None:
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main">' + FAINT)
+    for _ in range(2):  # a failed page is never recorded as passing
+        judged, _total, problems = site.a11y()
+        assert judged == 1
+        assert [(p.kind, p.path) for p in problems] == [("a11y", BRIEF_PAGE)]
+        assert problems[0].message.startswith("color-contrast at ")
+    site.edit(BRIEF_PAGE, FAINT, "")
+    assert site.a11y()[0] == 1
+    assert site.a11y()[0] == 0
+
+
+@needs_browser
+def test_full_judges_every_page_again(site: Checked) -> None:
+    judged, _total, problems = site.a11y(full=True)
+    assert judged == distinct_pages(site.output) and problems == []
+
+
+@needs_browser
+def test_a_changed_stylesheet_rejudges_the_pages_that_use_it(site: Checked) -> None:
+    [css] = (site.output / "assets").glob("site.*.css")
+    users = [p for p in site.output.rglob("*.html")
+             if f"/assets/{css.name}" in p.read_text("utf-8")]
+    assert users
+    with css.open("a", encoding="utf-8") as stream:  # the same name: only its bytes changed
+        stream.write("\nmain p { color: #ddd !important }\n")
+    judged, _total, problems = site.a11y()
+    assert judged == len({p.read_bytes() for p in users})
+    assert BRIEF_PAGE in {p.path for p in problems}
+    assert {p.kind for p in problems} == {"a11y"}
+
+
+def test_the_html_check_rejudges_an_edited_page_and_never_forgets_a_failure(
+        site: Checked) -> None:
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main"><img src="/x.png">')
+    for _ in range(2):
+        assert [(p.path, p.message) for p in site.html()] == [
+            (BRIEF_PAGE, "image without alt text: /x.png")]
+    site.edit(BRIEF_PAGE, '<img src="/x.png">', "")
+    assert site.html() == []
