@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from extra_briefs import grown_copy
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
 from site_builder.check.browser import CHROMIUM, CHROMIUM_ARGS
@@ -162,8 +162,9 @@ def require_chromium() -> None:
         pytest.skip(reason)
 
 
-def launch_chromium() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for a module-scoped fixture to ``yield from``."""
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, one per test module."""
     require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -171,3 +172,12 @@ def launch_chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    """Browser contexts a test opens; closed however the test ends."""
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()

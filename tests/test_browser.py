@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import launch_chromium
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from site_builder.loopback import serve
@@ -49,20 +48,6 @@ def server(built_site: Path) -> Iterator[str]:
     """The built site over HTTP on loopback; yields the base URL (no trailing slash)."""
     with serve(built_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_chromium()
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    """Browser contexts opened by a test; closed however the test ends."""
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def open_page(browser: Browser, contexts: list[BrowserContext], **options: Any) -> Page:

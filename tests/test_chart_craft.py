@@ -6,12 +6,11 @@ highlights box whose figures line up, checked in Chromium."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import TinyProject, launch_chromium
+from conftest import TinyProject
 from playwright.sync_api import Browser
 
 from site_builder.errors import BuildFailed
@@ -251,11 +250,6 @@ highlights:
 ---
 Body text.
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_chromium()
 
 
 @pytest.mark.parametrize("width", [390, 1280])

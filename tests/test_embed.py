@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, TinyProject, launch_chromium
+from conftest import REPO, TinyProject
 from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
 from site_builder.build.pipeline import build
@@ -108,19 +108,6 @@ def host(site: TinyProject, chart_site: str, tmp_path_factory: pytest.TempPathFa
         f"<iframe id=embed src='{chart_site}{EMBED}' title=y></iframe></body></html>", "utf-8")
     with serve(folder, _Quiet) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_chromium()
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def open_page(browser: Browser, contexts: list[BrowserContext], allowed: tuple[str, ...],

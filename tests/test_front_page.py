@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from conftest import REPO, TinyProject, launch_chromium
+from conftest import REPO, TinyProject
 from playwright.sync_api import Browser, BrowserContext, Page
 from test_browser import axe_script, axe_violations, describe
 from test_generated import annual, billions, table
@@ -274,19 +274,6 @@ def test_a_profile_ranks_its_partner_among_the_sites_partners(site: TinyProject)
 def server(site: TinyProject) -> Iterator[str]:
     with serve(site.output) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_chromium()
-
-
-@pytest.fixture
-def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
-    opened: list[BrowserContext] = []
-    yield opened
-    for context in opened:
-        context.close()
 
 
 def open_page(browser: Browser, contexts: list[BrowserContext], **options: Any) -> Page:

@@ -11,12 +11,11 @@ import gzip
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import TinyProject, launch_chromium, snapshot_of
+from conftest import TinyProject, snapshot_of
 from playwright.sync_api import Browser
 
 from site_builder.build.pipeline import BuildResult, build
@@ -158,11 +157,6 @@ def test_a_site_of_one_part_lists_no_other(tiny: TinyProject) -> None:
 
 
 # --------------------------------------------------------------------------- in a browser
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    yield from launch_chromium()
-
 
 def test_the_search_page_finds_pages_in_every_part(tiny: TinyProject,
                                                    browser: Browser) -> None:
