@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import REPO, launch_chromium
+from conftest import REPO
 
 from site_builder.loopback import serve
 from site_builder.preview.netlify import Rules, load_rules
@@ -552,13 +552,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    yield from launch_chromium()
-
-
-def open_tab(chromium: Any, base: str) -> tuple[Any, Any, list[str]]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+def open_tab(browser: Any, base: str) -> tuple[Any, Any, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(20_000)
     context.route("**/*", lambda route: route.continue_()
                   if route.request.url.startswith(base + "/") else route.abort())
@@ -578,9 +573,9 @@ def violations(page: Any, console: list[str]) -> list[str]:
     return found
 
 
-def test_the_flagship_and_its_interactive_charts_break_no_csp_rule(chromium: Any,
+def test_the_flagship_and_its_interactive_charts_break_no_csp_rule(browser: Any,
                                                                    netlify_like: str) -> None:
-    context, page, console = open_tab(chromium, netlify_like)
+    context, page, console = open_tab(browser, netlify_like)
     try:
         response = page.goto(netlify_like + FLAGSHIP, wait_until="load")
         assert response is not None
@@ -604,11 +599,11 @@ def test_the_flagship_and_its_interactive_charts_break_no_csp_rule(chromium: Any
         context.close()
 
 
-def test_every_chart_downloads_as_a_png_drawn_in_the_browser(chromium: Any,
+def test_every_chart_downloads_as_a_png_drawn_in_the_browser(browser: Any,
                                                              netlify_like: str) -> None:
     """The build writes no PNG: the button draws the chart's SVG at twice its size, within
     the site's Content-Security-Policy."""
-    context, page, console = open_tab(chromium, netlify_like)
+    context, page, console = open_tab(browser, netlify_like)
     try:
         page.goto(netlify_like + FLAGSHIP, wait_until="load")
         figures = page.locator("figure.chart")
@@ -634,8 +629,8 @@ def test_every_chart_downloads_as_a_png_drawn_in_the_browser(chromium: Any,
         context.close()
 
 
-def test_search_breaks_no_csp_rule(chromium: Any, netlify_like: str) -> None:
-    context, page, console = open_tab(chromium, netlify_like)
+def test_search_breaks_no_csp_rule(browser: Any, netlify_like: str) -> None:
+    context, page, console = open_tab(browser, netlify_like)
     try:
         page.goto(netlify_like + "/search/", wait_until="load")
         box = page.locator(".pagefind-ui__search-input")
@@ -649,8 +644,8 @@ def test_search_breaks_no_csp_rule(chromium: Any, netlify_like: str) -> None:
         context.close()
 
 
-def test_the_404_page_breaks_no_csp_rule(chromium: Any, netlify_like: str) -> None:
-    context, page, console = open_tab(chromium, netlify_like)
+def test_the_404_page_breaks_no_csp_rule(browser: Any, netlify_like: str) -> None:
+    context, page, console = open_tab(browser, netlify_like)
     try:
         response = page.goto(netlify_like + "/no/such/page/", wait_until="load")
         assert response is not None and response.status == 404
