@@ -34,6 +34,7 @@ class Entry:
     highlights: tuple[tuple[str, str], ...] = ()  # (label, figure HTML), as the brief shows
     latest: str = ""  # the series or dataset whose newest month a release brief follows
     thumb_title: str = ""  # the title of the chart ``thumb``
+    charts: tuple[str, ...] = ()  # the ids of its charts, each with a permalink page
 
     @property
     def is_brief(self) -> bool:
@@ -69,6 +70,7 @@ class Entry:
         headline = data.get("headline")
         return cls(**{**data, "tags": tuple(data["tags"]), "authors": tuple(data["authors"]),
                       "aliases": tuple(data["aliases"]),
+                      "charts": tuple(data["charts"]),
                       "highlights": tuple(tuple(h) for h in data["highlights"]),
                       "headline": tuple(headline) if headline else None})
 

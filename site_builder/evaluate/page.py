@@ -64,8 +64,10 @@ def entry_for(page: Page) -> Entry:
                      meta.draft, meta.aliases, meta.section, meta.featured,
                      meta.short_title or "", page.highlights,
                      str(page.doc.row.get("latest", "")) if page.doc.row else "",
-                     page.charts[0].title if page.charts else "")
-    return Entry("page", page.url, meta.title, meta.summary)
+                     page.charts[0].title if page.charts else "",
+                     tuple(chart.id for chart in page.charts))
+    return Entry("page", page.url, meta.title, meta.summary,
+                 charts=tuple(chart.id for chart in page.charts))
 
 
 def url_for(doc: Document) -> str:

@@ -22,6 +22,8 @@ def render_feeds(site: Site, env: Environment) -> dict[str, bytes]:
     paths += [page.url for page in site.pages if page.url not in paths]
     paths += [f"/tags/{slug}/" for slug in by_tag(site)]
     paths += [f"/archive/{year}/" for year in by_year(site)]
+    paths += [f"{entry.url}charts/{chart}/"  # each chart's permalink page
+              for entry in (*site.briefs, *site.partners, *site.pages) for chart in entry.charts]
     return {
         "feed.xml": render_template(env, "feed.xml", briefs=site.briefs[:INDEX_SIZE],
                                     updated=_updated(site)),
