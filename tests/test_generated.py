@@ -17,6 +17,7 @@ from site_builder.data.declarations import load_declarations
 from site_builder.data.snapshot import canonical_csv
 from site_builder.data.store import describe, write_snapshot
 from site_builder.errors import BuildFailed
+from site_builder.evaluate.generated import MAX_ROWS
 from site_builder.formatting import day
 
 SNAPSHOT = REPO / "content" / "data" / "snapshot"
@@ -242,6 +243,19 @@ def test_a_missing_row_field_and_a_bad_slug_are_errors(tiny: TinyProject) -> Non
     with pytest.raises(BuildFailed) as failed:
         tiny.build()
     assert "slug 'Not A Slug'" in failed.value.errors[0].message
+
+
+def test_a_parameters_file_of_too_many_rows_is_refused(tiny: TinyProject) -> None:
+    """Each generated page sees every row (to rank itself): the rows are bounded."""
+    generated(tiny, "".join(f'[[row]]\nslug = "r{n}"\nname = "R"\nlater = 2021\n'
+                            f'earlier = 2020\n\n' for n in range(MAX_ROWS + 1)))
+    with pytest.raises(BuildFailed) as failed:
+        tiny.build()
+    (error,) = failed.value.errors
+    assert error.path == tiny.root / "content" / "data" / "params" / "things.toml"
+    assert f"{MAX_ROWS + 1:,} rows: a parameters file gives at most {MAX_ROWS:,} pages" in (
+        error.message)
+    assert "Split it" in error.hint
 
 
 CHARTED = """---

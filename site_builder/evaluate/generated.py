@@ -31,6 +31,8 @@ from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
 from site_builder.releases import load_calendar, next_after
 
+#: Pages one parameters file may generate: each sees every other (``rank``).
+MAX_ROWS = 1_000
 ROW = re.compile(r"\{\{\s*row\.([A-Za-z_]\w*)\s*\}\}")
 
 
@@ -70,8 +72,10 @@ def expand(path: Path, text: str, project_content: Path, snapshot: Snapshot,
                         hint="Write it on one line, e.g. `generate: {params: partners}`.")
     if "params" in spec:
         rows = params(project_content / "data" / "params" / f"{spec['params']}.toml")
-        # every row sees the others, so that a page can say where it ranks among them
-        rows = [{**row, "peers": [dict(peer) for peer in rows]} for row in rows]
+        # every row sees the others, so that a page can say where it ranks among them: one
+        # tuple shared by all, so that the rows cost memory in proportion to their number
+        peers = tuple(dict(peer) for peer in rows)
+        rows = [{**row, "peers": peers} for row in rows]
     else:
         rows = [latest_row(snapshot, str(spec["latest"]), project_content, today, memo)]
     lines = raw.split("\n")
@@ -110,6 +114,10 @@ def params(path: Path) -> list[dict[str, Any]]:
     rows = doc.get("row")
     if not isinstance(rows, list) or not rows or set(doc) != {"row"}:
         raise SiteError("a parameters file holds only [[row]] tables", path)
+    if len(rows) > MAX_ROWS:
+        raise SiteError(f"{len(rows):,} rows: a parameters file gives at most {MAX_ROWS:,} "
+                        "pages", path, hint="Split it into several files, each with its own "
+                        "template in content/generated/.")
     seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
         slug = str(row.get("slug", ""))
