@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from extra_briefs import grown_copy
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
 from site_builder.check.browser import CHROMIUM, CHROMIUM_ARGS
@@ -181,3 +181,19 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
     yield opened
     for context in opened:
         context.close()
+
+
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+
+def screenshot_fits(page: Page, name: str) -> Path:
+    """A full-page screenshot of ``page`` in test-artifacts/screenshots/``name``.png, after
+    asserting that it is a PNG and that the page does not scroll sideways."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=path, full_page=True)
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), name
+    overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow} px"
+    return path

@@ -21,12 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import SCREENSHOTS
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from site_builder.loopback import serve
 
 REPO = Path(__file__).resolve().parents[1]
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 FLAGSHIP = "/briefs/us-trade-deficit-2024/"
 FLAGSHIP_TAG = "/tags/trade-deficit/"

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, screenshot_fits
 from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
 from site_builder.build.pipeline import build
@@ -24,7 +24,6 @@ from site_builder.loopback import serve
 from site_builder.preview.netlify import Rules, load_rules
 from site_builder.report import SilentReporter
 
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 BASE = "https://trade-desk-briefs.netlify.app"
 PERMALINK = "/briefs/embedded/charts/balance/"
 EMBED = "/embed/briefs/embedded/balance/"
@@ -185,7 +184,6 @@ def test_only_embed_pages_may_be_framed_by_another_site(
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_screenshots(browser: Browser, contexts: list[BrowserContext], chart_site: str,
                      host: str, width: str, scheme: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, address in (("chart-permalink", chart_site + PERMALINK),
                           ("chart-embedded", host + "/")):
         page = open_page(browser, contexts, (chart_site + "/", host + "/"),
@@ -193,12 +191,7 @@ def test_screenshots(browser: Browser, contexts: list[BrowserContext], chart_sit
         page.goto(address, wait_until="load")
         if name == "chart-embedded":
             fitted(page, embed_frame(page))
-        path = SCREENSHOTS / f"{name}-{width}-{scheme}.png"
-        path.unlink(missing_ok=True)
-        page.screenshot(path=path, full_page=True)
-        assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {width} width"
+        screenshot_fits(page, f"{name}-{width}-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

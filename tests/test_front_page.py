@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 from bs4 import BeautifulSoup
-from conftest import REPO, TinyProject
+from conftest import REPO, TinyProject, screenshot_fits
 from playwright.sync_api import Browser, BrowserContext, Page
 from test_browser import axe_script, axe_violations, describe
 from test_generated import annual, billions, table
@@ -31,7 +31,6 @@ from site_builder.report import SilentReporter
 
 __all__ = ["axe_script"]  # a fixture, used by name
 
-SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 WIDTHS = {"phone": {"width": 360, "height": 780}, "desktop": {"width": 1280, "height": 800}}
 
 CHART = """
@@ -291,16 +290,10 @@ PAGES = {"home": "/", "partners": "/partners/", "profile": "/partners/china/"}
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_screenshots_without_sideways_scroll(browser: Browser, contexts: list[BrowserContext],
                                              server: str, width: str, scheme: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, address in PAGES.items():
         page = open_page(browser, contexts, viewport=WIDTHS[width], color_scheme=scheme)
         page.goto(server + address, wait_until="load")
-        path = SCREENSHOTS / f"{name}-{width}-{scheme}.png"
-        path.unlink(missing_ok=True)
-        page.screenshot(path=path, full_page=True)
-        assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {WIDTHS[width]['width']} px"
+        screenshot_fits(page, f"{name}-{width}-{scheme}")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
