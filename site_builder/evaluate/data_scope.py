@@ -7,8 +7,9 @@ what the page depends on, and a chart what it drew on.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.data.vintages import Composite, vintage_dates
 from site_builder.errors import SiteError, quoted
 from site_builder.evaluate.figures import Figure, Series, Source, change, normalise_period
-from site_builder.evaluate.recorder import Recorder
+from site_builder.evaluate.recorder import Recorder, Tape
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +37,31 @@ class DataScope:
         dataset = self.snapshot.load(name)
         self.recorder.read(name)
         return dataset
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()``, run once per snapshot for ``key``: it must depend on nothing but the
+        snapshot and ``key``. Every call records on this page what the first run read, so a
+        page's dependencies are the same whether the result was cached or not; a run that
+        raises records its reads and is not kept; an unhashable key (a filter value such
+        as a mapping) is run every time."""
+        memo = self.snapshot.index().memo
+        try:
+            hash(key)
+        except TypeError:
+            return compute()
+        if key in memo:
+            kept, taped = cast(tuple[T, Tape], memo[key])
+            taped.replay(self.recorder)
+            return kept
+        tape, outer = Tape(), self.recorder
+        self.recorder = tape
+        try:
+            result = compute()
+        finally:
+            self.recorder = outer
+            tape.replay(outer)
+        memo[key] = (result, tape)
+        return result
 
     def _depend(self, name: str) -> None:
         """Record that the page depends on dataset ``name`` (a newer copy of what it shows,
@@ -97,11 +125,18 @@ class DataScope:
         alongside for "since revised" notes.
         """
         chosen = self.vintage(name)
-        pinned = self._series(chosen, column, filters)
+        pinned = self._cached_series(chosen, column, filters)
         if chosen == name or pinned.current is not None:
             return pinned
-        live = self._series(name, column, filters)  # a past vintage of a dataset without ids
+        live = self._cached_series(name, column, filters)  # a past vintage without ids
         return replace(pinned, current=live, sources=pinned.sources + live.sources)
+
+    def _cached_series(self, name: str, column: str, filters: dict[str, Any]) -> Series:
+        """:meth:`_series`, computed once per snapshot for the same arguments; each page gets
+        its own copy, so that a chart function changing one cannot change another's."""
+        key = ("series", name, column, *((k, type(v), tuple(v) if isinstance(v, list | tuple)
+                                          else v) for k, v in filters.items()))
+        return _detached(self.memo(key, lambda: self._series(name, column, filters)))
 
     def official(self, series_id: str) -> Series:
         """``official("BOPGSTB")``: an official series as it stands now, each period from the
@@ -251,3 +286,11 @@ class DataScope:
             except SiteError:
                 continue  # a series without both periods cannot move
         return sorted(out, key=lambda item: -abs(item[1].value))
+
+
+def _detached(series: Series) -> Series:
+    """A copy of ``series`` that shares its data until either is changed (pandas copies on
+    write)."""
+    return replace(series, values=series.values.copy(deep=False),
+                   origins=None if series.origins is None else dict(series.origins),
+                   current=None if series.current is None else _detached(series.current))

@@ -56,11 +56,14 @@ def run_expressions(text: str, helpers: dict[str, Any], env: SandboxedEnvironmen
         return text  # plain prose: nothing to compile
     budget = Budget()
     try:
-        _check_nesting(text, env, path, first_line)
-        if isinstance(env, BriefSandbox):
-            code = env.compile(env.budgeted(env.parse(text)), filename=TEMPLATE_FILE)
-        else:
-            code = env.compile(text, filename=TEMPLATE_FILE)
+        code = env.compiled.get(text) if isinstance(env, BriefSandbox) else None
+        if code is None:
+            _check_nesting(text, env, path, first_line)
+            if isinstance(env, BriefSandbox):
+                code = env.compile(env.budgeted(env.parse(text)), filename=TEMPLATE_FILE)
+                env.compiled[text] = code  # generated pages share their text: compile once
+            else:
+                code = env.compile(text, filename=TEMPLATE_FILE)
         template = env.template_class.from_code(env, code, env.make_globals(helpers))
         with budget:
             return budget.join(template.generate())

@@ -40,8 +40,9 @@ class Rank:
         return f"{self.ordinal} of {self.count}"
 
 
-def _value(data: DataScope, peer: dict[str, Any], year: str, by: str) -> float | None:
-    """The peer's annual figure, or None when its data do not hold the year in full."""
+def _flows(data: DataScope, peer: dict[str, Any], year: str) -> dict[str, float] | None:
+    """The peer's exports and imports in ``year``, or None when its data do not hold the
+    year in full."""
     flows = {}
     for flow in ("exports", "imports"):
         try:
@@ -49,6 +50,16 @@ def _value(data: DataScope, peer: dict[str, Any], year: str, by: str) -> float |
                                       flow=flow).year(year).value
         except SiteError:
             return None
+    return flows
+
+
+def _value(data: DataScope, peer: dict[str, Any], year: str, by: str) -> float | None:
+    """The peer's annual figure, or None when its data do not hold the year in full; each
+    peer's flows are read once per snapshot, however many pages rank it."""
+    key = ("rank", str(peer["data"]), type(peer["partner"]), peer["partner"], year, data.as_of)
+    flows = data.memo(key, lambda: _flows(data, peer, year))
+    if flows is None:
+        return None
     return {"trade": flows["exports"] + flows["imports"], "exports": flows["exports"],
             "imports": flows["imports"], "deficit": flows["imports"] - flows["exports"]}[by]
 

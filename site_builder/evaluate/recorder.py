@@ -65,3 +65,28 @@ class Recorder:
     def chart_sources(self) -> tuple[Source, ...]:
         """The citations of the rows read since the chart began."""
         return tuple(self._chart_sources)
+
+
+@dataclass
+class Tape(Recorder):
+    """A recorder that also keeps each call in order, so that a result computed once can
+    record the same reads again, on every page that uses it (:meth:`replay`)."""
+
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    def depend(self, name: str) -> None:
+        self.calls.append(("depend", name))
+
+    def read(self, name: str) -> None:
+        self.calls.append(("read", name))
+
+    def cited(self, source: Source) -> None:
+        self.calls.append(("cited", source))
+
+    def ran(self, module: Path) -> None:
+        self.calls.append(("ran", module))
+
+    def replay(self, recorder: Recorder) -> None:
+        """Make on ``recorder`` every call made on this tape, in the same order."""
+        for method, argument in self.calls:
+            getattr(recorder, method)(argument)

@@ -23,7 +23,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import do_format, do_join
 from jinja2.runtime import LoopContext, Macro, Undefined, str_join
 from jinja2.sandbox import SandboxedEnvironment
-from jinja2.utils import Namespace, pass_eval_context
+from jinja2.utils import LRUCache, Namespace, pass_eval_context
 from markupsafe import Markup
 
 from site_builder.errors import SiteError, quoted
@@ -67,6 +67,8 @@ SAFE_FILTERS = ("abs", "attr", "capitalize", "count", "d", "default", "dictsort"
                 "list", "lower", "map", "max", "min", "reject", "rejectattr", "reverse",
                 "round", "select", "selectattr", "sort", "sum", "title", "trim", "unique",
                 "upper", "wordcount")
+#: How many texts' compiled code one environment keeps.
+COMPILED = 1_000
 #: printf-style widths or precisions of four digits or more, or given by ``*``.
 WIDE = re.compile(r"%[-+ #0]*(?:\*|\d{4,})|%[-+ #0]*\d*\.(?:\*|\d{4,})")
 
@@ -273,6 +275,8 @@ class BriefSandbox(SandboxedEnvironment):
         self.filters = {name: self.filters[name] for name in SAFE_FILTERS}
         self.filters.update(format=_format, join=_join, string=_string,
                             loop_budget=_loop_budget)
+        #: Compiled code by source text, checked and budgeted (see run_expressions).
+        self.compiled: LRUCache = LRUCache(COMPILED)
 
     # -- what can be reached ------------------------------------------------------------
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
