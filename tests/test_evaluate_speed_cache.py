@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.errors import SiteError
 from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.expressions import expression_environment, run_expressions
+from site_builder.evaluate.figures import Series
 from site_builder.evaluate.rank import rank
 from site_builder.evaluate.recorder import Recorder
 
@@ -117,3 +119,22 @@ def test_an_expression_compiled_once_still_fails_at_its_own_page_s_line() -> Non
         assert "unknown name" in caught.value.message
         lines.append(caught.value.line)
     assert lines == [12, 42]
+
+
+def test_a_year_total_is_the_exact_sum_of_its_months_as_pandas_adds_them() -> None:
+    scope = DataScope(Snapshot(LOCK))
+    for partner in ("Canada", "China", "Mexico", "World (all countries)"):
+        for flow in ("exports", "imports"):
+            series = scope.series("partner_goods", partner=partner, flow=flow)
+            for year in sorted({p[:4] for p in series.periods()}):
+                months = series.values[series.values.index.str[:4] == year].dropna()
+                if len(months) == 12:
+                    assert series.year(year).value == float(months.sum())  # to the last bit
+
+
+def test_a_year_with_a_missing_month_is_not_a_total() -> None:
+    values = {f"2024-{m:02d}": 1.0 for m in range(1, 13)}
+    values["2024-03"] = float("nan")
+    series = Series(pd.Series(values, dtype=float), "usd", (), "demo")
+    with pytest.raises(SiteError, match="2024 has 11 months of data, a year total needs 12"):
+        series.year(2024)

@@ -164,7 +164,8 @@ class Series:
         "month" of ``period``) when it is one value of one official series."""
         named = f"{self.key}|{measure}|{period}" if self.key and measure and period else None
         sources, stood = self.sources, self.stood
-        used = sorted({i for p in periods for i in (self.origins or {}).get(str(p), ())})
+        origins = self.origins or {}
+        used = sorted({i for p in _listed(periods) for i in origins.get(str(p), ())})
         if used:
             sources = tuple(self.sources[i] for i in used)
             if self.dates is not None:
@@ -197,7 +198,7 @@ class Series:
 
     def periods(self) -> tuple[str, ...]:
         """The periods the series covers, oldest first, to loop over."""
-        return tuple(str(p) for p in self.values.index)
+        return tuple(str(p) for p in self.values.index.tolist())
 
     def at(self, period: object) -> Figure:
         """The value at one period, e.g. ``s.at("2024-12")`` or ``s.at(2024)`` for annual data."""
@@ -221,11 +222,11 @@ class Series:
         sums = years.sum(min_count=12)[complete]
         origins: dict[str, tuple[int, ...]] | None = None
         if self.origins is not None:
-            origins = {}
-            for month in self.values.index:
-                year = str(month)[:4]
-                origins[year] = tuple(sorted({*origins.get(year, ()),
-                                              *self.origins.get(str(month), ())}))
+            found: dict[str, set[int]] = {}
+            for month in self.values.index.tolist():
+                found.setdefault(str(month)[:4], set()).update(
+                    self.origins.get(str(month), ()))
+            origins = {year: tuple(sorted(used)) for year, used in found.items()}
         return self._also(replace(self, values=sums, what=f"{self.what}, annual totals",
                                   current=None, origins=origins), Series.annual)
 
@@ -234,13 +235,18 @@ class Series:
         key = normalise_period(year)
         if not self.monthly:
             return self.at(key)
-        months = self.values[self.values.index.str[:4] == key].dropna()
+        # Plain lists, not pandas masks: the same months and the same numpy sum, ten times
+        # faster (a page asks for many years).
+        periods = [str(p) for p in self.values.index.tolist()]
+        numbers = self.values.to_numpy(dtype=float)
+        months = [i for i, p in enumerate(periods) if p[:4] == key and not np.isnan(numbers[i])]
         if len(months) != 12:
             raise SiteError(
                 f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
                 hint="Use a complete year, or .at(period) for one month.")
-        return self._then(self._figure(months.sum(), key, f"{self.what}, {key} total", "year",
-                                       months.index), lambda s: s.year(key))
+        return self._then(self._figure(numbers[months].sum(), key, f"{self.what}, {key} total",
+                                       "year", [periods[i] for i in months]),
+                          lambda s: s.year(key))
 
     def latest(self) -> Figure:
         valid = self.values.dropna()
@@ -322,14 +328,14 @@ def _joined_origins(left: Series, right: Series, sources: tuple[Source, ...]
     """Where two series join: each period's copies, as indexes into the joined sources."""
     if left.origins is None and right.origins is None:
         return None
-    out: dict[str, tuple[int, ...]] = {}
+    found: dict[str, set[int]] = {}
     for side in (left, right):
-        for period in side.values.index:
-            mine = side.origins.get(str(period), ()) if side.origins is not None \
-                else range(len(side.sources))
-            found = {sources.index(side.sources[i]) for i in mine}
-            out[str(period)] = tuple(sorted({*out.get(str(period), ()), *found}))
-    return out
+        where = [sources.index(source) for source in side.sources]  # side's -> joined
+        every = range(len(side.sources))
+        for period in side.values.index.tolist():
+            mine = side.origins.get(str(period), ()) if side.origins is not None else every
+            found.setdefault(str(period), set()).update(where[i] for i in mine)
+    return {period: tuple(sorted(used)) for period, used in found.items()}
 
 
 def _joined_dates(left: Series, right: Series, sources: tuple[Source, ...]
@@ -339,6 +345,12 @@ def _joined_dates(left: Series, right: Series, sources: tuple[Source, ...]
         return None
     day = dict(zip(left.sources + right.sources, left.dates + right.dates, strict=True))
     return tuple(day[s] for s in sources)
+
+
+def _listed(periods: Iterable[object]) -> Iterable[object]:
+    """``periods`` as a plain list where they are a pandas index: iterating one item by item
+    costs a hundred times more."""
+    return periods.tolist() if isinstance(periods, pd.Index) else periods
 
 
 def change(new: Figure, old: Figure) -> Figure:
