@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -140,6 +141,16 @@ def _build_one(source: SourceFile) -> Built:
     return _builder(source)
 
 
+def start_method() -> str:
+    """How workers start: forked where that is safe, as a copy of this process with the page
+    machinery already imported (a spawned worker imports it again, about 0.6 s of CPU each);
+    spawned where this process runs other threads (the preview server), since a forked
+    child of a threaded process may hang on a lock another thread held, and where the
+    system has no fork."""
+    forkable = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    return "fork" if forkable and threading.active_count() == 1 else "spawn"
+
+
 def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
                 ) -> Iterator[Built]:
     """Each source built, in order: in this process, or on every core when the work is
@@ -151,8 +162,7 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
         builder = PageBuilder(job)
         yield from (builder(source) for source in progress(sources, len(sources), "Building"))
         return
-    # spawn, not fork: a forked child of a threaded process (the preview server) may hang
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method())
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
                              initargs=(job, os.getpid())) as pool:
