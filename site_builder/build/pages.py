@@ -7,6 +7,7 @@ only when it has pages to build.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -36,7 +37,8 @@ from site_builder.render.templates import Assets, render_page, template_environm
 from site_builder.report import Progress
 
 #: Work, in pages of plain text, below which a second process costs more than it saves
-#: (a worker takes about 0.3 s to start). A page with charts counts as CHARTED pages.
+#: (a spawned worker takes about 0.3 s to start, a forked one far less, but the preview's
+#: workers are spawned). A page with charts counts as CHARTED pages.
 PER_WORKER = 200
 CHARTED = 40
 
@@ -164,7 +166,14 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
         return
     context = multiprocessing.get_context(start_method())
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                             initargs=(job, os.getpid())) as pool:
-        built = pool.map(_build_one, sources, chunksize=chunk)
-        yield from progress(built, len(sources), "Building")
+    if context.get_start_method() == "fork":
+        # what this process made so far is out of the collector's sight in the workers: a
+        # full collection there would walk it all (and copy every page of memory it touches)
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
+                                 initargs=(job, os.getpid())) as pool:
+            built = pool.map(_build_one, sources, chunksize=chunk)
+            yield from progress(built, len(sources), "Building")
+    finally:
+        gc.unfreeze()
