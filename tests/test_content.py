@@ -63,6 +63,31 @@ def test_good_front_matter_parses(tmp_path: Path) -> None:
     assert doc.slug == "good"
 
 
+def test_a_brief_saved_with_other_line_endings_builds_as_with_unix_ones(
+        tiny: TinyProject) -> None:
+    text = GOOD.replace("Body.", "A \"quoted\" body.\n\n## A heading\n\nMore.")
+    tiny.brief("unix", text)
+    for name, ending in (("windows", "\r\n"), ("classic-mac", "\r")):
+        tiny.root.joinpath("content", "briefs", f"{name}.md").write_bytes(
+            text.replace("\n", ending).encode())
+    tiny.build()
+    pages = {name: (tiny.output / "briefs" / name / "index.html").read_text(encoding="utf-8")
+             for name in ("unix", "windows", "classic-mac")}
+    for name in ("windows", "classic-mac"):
+        assert "\r" not in pages[name]
+        assert pages[name] == pages["unix"].replace("/briefs/unix/", f"/briefs/{name}/")
+
+
+def test_a_brief_that_is_not_utf8_is_a_build_error(tiny: TinyProject) -> None:
+    path = tiny.brief("latin", GOOD)
+    path.write_bytes(GOOD.replace("Body.", "Caf\u00e9.").encode("latin-1"))
+    with pytest.raises(BuildFailed) as info:
+        tiny.build()
+    [error] = info.value.errors
+    assert error.path == path
+    assert "the file is not UTF-8 text" in str(error)
+
+
 def test_missing_title(tmp_path: Path) -> None:
     text = "---\ndate: 2025-02-05\nsummary: A brief.\n---\nBody.\n"
     error, path = parse_error(tmp_path, text)

@@ -7,8 +7,10 @@ only when it has pages to build.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,7 +37,8 @@ from site_builder.render.templates import Assets, render_page, template_environm
 from site_builder.report import Progress
 
 #: Work, in pages of plain text, below which a second process costs more than it saves
-#: (a worker takes about 0.3 s to start). A page with charts counts as CHARTED pages.
+#: (a spawned worker takes about 0.3 s to start, a forked one far less, but the preview's
+#: workers are spawned). A page with charts counts as CHARTED pages.
 PER_WORKER = 200
 CHARTED = 40
 
@@ -140,6 +143,16 @@ def _build_one(source: SourceFile) -> Built:
     return _builder(source)
 
 
+def start_method() -> str:
+    """How workers start: forked where that is safe, as a copy of this process with the page
+    machinery already imported (a spawned worker imports it again, about 0.6 s of CPU each);
+    spawned where this process runs other threads (the preview server), since a forked
+    child of a threaded process may hang on a lock another thread held, and where the
+    system has no fork."""
+    forkable = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+    return "fork" if forkable and threading.active_count() == 1 else "spawn"
+
+
 def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
                 ) -> Iterator[Built]:
     """Each source built, in order: in this process, or on every core when the work is
@@ -151,10 +164,16 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
         builder = PageBuilder(job)
         yield from (builder(source) for source in progress(sources, len(sources), "Building"))
         return
-    # spawn, not fork: a forked child of a threaded process (the preview server) may hang
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(start_method())
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
-                             initargs=(job, os.getpid())) as pool:
-        built = pool.map(_build_one, sources, chunksize=chunk)
-        yield from progress(built, len(sources), "Building")
+    if context.get_start_method() == "fork":
+        # what this process made so far is out of the collector's sight in the workers: a
+        # full collection there would walk it all (and copy every page of memory it touches)
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,
+                                 initargs=(job, os.getpid())) as pool:
+            built = pool.map(_build_one, sources, chunksize=chunk)
+            yield from progress(built, len(sources), "Building")
+    finally:
+        gc.unfreeze()

@@ -50,7 +50,8 @@ class SourceFile:
         # imported here: Markdown and pydantic, which a build with nothing to do never loads
         from site_builder.content.document import parse_document
 
-        text = self.text.decode("utf-8") if self.row else None
+        # a generated page's template text as it is; a file's bytes as the plan read them
+        text = self.text.decode("utf-8") if self.row else self.text
         return parse_document(self.path, self.kind, text, self.row)
 
 

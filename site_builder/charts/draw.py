@@ -3,6 +3,7 @@ Vega bundle the interactive charts run on."""
 
 from __future__ import annotations
 
+import fcntl
 import re
 from pathlib import Path
 
@@ -59,9 +60,15 @@ def vega_bundle(cache_dir: Path) -> bytes:
     """Vega, Vega-Lite and vega-embed in one script, served from the site (no CDN).
 
     Built from the copies inside vl-convert, so the interactive charts use the same Vega
-    as the static SVG; cached per vl-convert version because bundling takes about a second.
+    as the static SVG; cached per vl-convert version because bundling takes over a second
+    of CPU. Processes sharing the cache (a build's workers) bundle it once: the first takes
+    a lock beside it, the others wait for its file.
     """
     path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
     if not path.exists():
-        write_file(path, vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode())
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with path.with_suffix(".lock").open("wb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or its process ends
+            if not path.exists():
+                write_file(path, vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;").encode())
     return path.read_bytes()

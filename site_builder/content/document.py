@@ -170,12 +170,15 @@ def _explain(error: dict[str, Any], model: type[BaseModel]) -> tuple[str, str]:
     return f"{where}: {error['msg'].lower()} (got {quoted(got)})", HINTS.get(key, "")
 
 
-def parse_document(path: Path, kind: str, text: str | None = None,
+def parse_document(path: Path, kind: str, text: str | bytes | None = None,
                    row: dict[str, Any] | None = None) -> Document:
-    """Read one Markdown file (or ``text`` made from it for a generated ``row``) and
-    validate its front matter; raises :class:`SiteError`."""
+    """Read one Markdown file (or take its bytes as already read, or ``text`` made from it
+    for a generated ``row``) and validate its front matter; raises :class:`SiteError`."""
     try:
-        text = path.read_text(encoding="utf-8") if text is None else text
+        if text is None:
+            text = path.read_bytes()
+        if isinstance(text, bytes):  # as a file opened as text reads it: any line ending is \n
+            text = text.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise SiteError("the file is not UTF-8 text", path,
                         hint="Save it as UTF-8 in your editor.") from exc

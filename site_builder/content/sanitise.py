@@ -47,6 +47,8 @@ ATTRIBUTES = {
     "details": frozenset({"open"}),
     "div": frozenset({"data-chart-slot"}),  # a chart's place, see prose.PLACEHOLDER
 }
+#: Every attribute each allowed element may have.
+ALLOWED = {name: GLOBAL_ATTRIBUTES | ATTRIBUTES.get(name, frozenset()) for name in ELEMENTS}
 URL_ATTRIBUTES = frozenset({"href", "src"})
 #: Link schemes allowed; a URL with no scheme (relative, #fragment) is allowed too.
 SCHEMES = frozenset({"http", "https", "mailto"})
@@ -101,13 +103,13 @@ def _plainly_allowed(markup: str) -> bool:
     for match in PLAIN_TAG.finditer(markup):
         tags += 1
         closing, name, attributes = match.groups()
-        if name not in ELEMENTS:
+        allowed = ALLOWED.get(name)
+        if allowed is None:
             return False
-        if closing:
-            if attributes:
-                return False
+        if not attributes:
             continue
-        allowed = GLOBAL_ATTRIBUTES | ATTRIBUTES.get(name, frozenset())
+        if closing:
+            return False
         for attribute in PLAIN_ATTRIBUTE.finditer(attributes):
             key, value = attribute.group(1), attribute.group(2) or ""
             if key not in allowed or SLOT_OPENS in value or (
@@ -152,7 +154,7 @@ def _cut_off(error: str) -> bool:
 def _attribute_problems(tag: str, attributes: dict[str, str], kind: str
                         ) -> list[tuple[str, list[Finder]]]:
     found: list[tuple[str, list[Finder]]] = []
-    allowed = GLOBAL_ATTRIBUTES | ATTRIBUTES.get(tag, frozenset())
+    allowed = ALLOWED[tag]
     for name, value in attributes.items():
         near: list[Finder] = [re.compile(rf"(?<![\w:.-]){re.escape(name)}\s*=", re.I).search,
                         re.compile(rf"(?<![\w:.-]){re.escape(name)}(?![\w:.-])", re.I).search]
