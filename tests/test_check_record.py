@@ -184,3 +184,12 @@ def test_check_judges_what_an_edit_changed_in_the_browser_started_before_the_bui
                                                       "brought in"), "utf-8")
     assert judged() >= 1
     assert judged() == 0
+
+
+def test_pages_with_the_same_bytes_are_each_reported(site: Checked) -> None:
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main"><img src="/x.png">')
+    twin = "briefs/tariffs-copy/index.html"
+    (site.output / twin).parent.mkdir()
+    shutil.copyfile(site.output / BRIEF_PAGE, site.output / twin)
+    assert sorted((p.path, p.message) for p in site.html()) == [
+        (twin, "image without alt text: /x.png"), (BRIEF_PAGE, "image without alt text: /x.png")]
