@@ -14,6 +14,7 @@ from conftest import TinyProject
 from site_builder.check.accessibility import check_accessibility
 from site_builder.check.browser import browser_missing
 from site_builder.check.built_site import BuiltSite
+from site_builder.check.gate import check
 from site_builder.check.html_rules import check_html
 from site_builder.check.problem import Problem
 from site_builder.project import Project
@@ -34,6 +35,7 @@ It raises the price of what is imported, and often of what competes with it.
 """
 ABOUT = "---\ntitle: About\nsummary: Who writes these briefs.\n---\nWe write about trade.\n"
 FAINT = '<p style="color: #ddd">Faint text</p>'
+DIM = '<p style="color: #555">Dim text</p>'  # fine on a light page, too dark on a dark one
 
 
 class Checked:
@@ -142,3 +144,52 @@ def test_the_html_check_rejudges_an_edited_page_and_never_forgets_a_failure(
             (BRIEF_PAGE, "image without alt text: /x.png")]
     site.edit(BRIEF_PAGE, '<img src="/x.png">', "")
     assert site.html() == []
+
+
+@needs_browser
+def test_a_contrast_failure_of_the_dark_scheme_alone_is_caught(site: Checked) -> None:
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main">' + DIM)
+    judged, _total, problems = site.a11y()
+    assert judged == 1
+    assert [(p.path, p.message.split(" at ")[0], p.message.endswith("(dark scheme)"))
+            for p in problems] == [(BRIEF_PAGE, "color-contrast", True)]
+
+
+@needs_browser
+def test_a_dark_scheme_that_changes_more_than_colours_gets_every_rule(site: Checked) -> None:
+    """An image without alt text shown in the dark scheme only: not a colour, yet found."""
+    [css] = (site.output / "assets").glob("site.*.css")
+    with css.open("a", encoding="utf-8") as stream:
+        stream.write("\n.night { display: none }\n"
+                     "@media (prefers-color-scheme: dark) { .night { display: block } }\n")
+    site.edit(BRIEF_PAGE, '<main id="main">',
+              '<main id="main"><div class="night"><img src="/x.png"></div>')
+    problems = [p for p in site.a11y()[2] if p.path == BRIEF_PAGE]
+    assert [(p.message.split(" at ")[0], p.message.endswith("(dark scheme)"))
+            for p in problems] == [("image-alt", True)]
+
+
+@needs_browser
+def test_check_judges_what_an_edit_changed_in_the_browser_started_before_the_build(
+        site: Checked) -> None:
+    def judged() -> int:
+        reporter = SilentReporter()
+        assert check(site.project, reporter, site.output, browser=True, stale=False) == []
+        [line] = [i for i in reporter.infos if i.startswith("Accessibility: ")]
+        return int(line.split()[1])
+
+    assert judged() == 0
+    brief = site.project.briefs / "tariffs.md"
+    brief.write_text(brief.read_text("utf-8").replace("a tax on imports", "a tax on goods "
+                                                      "brought in"), "utf-8")
+    assert judged() >= 1
+    assert judged() == 0
+
+
+def test_pages_with_the_same_bytes_are_each_reported(site: Checked) -> None:
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main"><img src="/x.png">')
+    twin = "briefs/tariffs-copy/index.html"
+    (site.output / twin).parent.mkdir()
+    shutil.copyfile(site.output / BRIEF_PAGE, site.output / twin)
+    assert sorted((p.path, p.message) for p in site.html()) == [
+        (twin, "image without alt text: /x.png"), (BRIEF_PAGE, "image without alt text: /x.png")]

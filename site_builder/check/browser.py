@@ -2,6 +2,8 @@
 
 One browser checks every page: a few tabs at once (:data:`TABS`), each page loaded once and
 judged in the light scheme, then in the dark (with fewer pages than tabs, a tab per scheme).
+It starts in a thread of its own as soon as it is made (:class:`Browser`), so that its
+start-up overlaps the build, and it judges while the other checks run.
 axe-core is given to the browser once, as a script every page of the one context runs
 before its own, and asked for violations only.
 
@@ -14,13 +16,21 @@ scripts again.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from site_builder.check.record import version_of
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser as ChromiumBrowser
+    from playwright.async_api import BrowserContext, Page, Playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,9 +42,14 @@ SCHEMES: tuple[Literal["light", "dark"], ...] = ("light", "dark")
 #: Pages checked at once. Measured on 2 cores (30 pages): 3 tabs took 0.78 the time of 1, by
 #: keeping the browser busy while a page loads, and 2 tabs 0.89.
 TABS = 3
-AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
-  resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, help: v.help,
-  helpUrl: v.helpUrl, targets: v.nodes.map(n => n.target.join(' '))})))"""
+#: The rules whose verdict can change with the colours alone: all that the dark scheme
+#: changes on this site (see :mod:`site_builder.check.schemes`). Of axe-core's WCAG 2.1 A and
+#: AA rules, only these two read colours: the contrast of text with what is behind it, and
+#: whether a link in a paragraph stands out from the text around it.
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+AXE_RUN = """only => axe.run(document, {runOnly: only, resultTypes: ['violations']}).then(
+  r => r.violations.map(v => ({id: v.id, help: v.help, helpUrl: v.helpUrl,
+  targets: v.nodes.map(n => n.target.join(' '))})))"""
 
 
 class BrowserFailed(Exception):
@@ -75,43 +90,105 @@ def checker_version() -> str:
     checker's code and the browser (its size and time). A change to any re-checks every page."""
     info = CHROMIUM.stat()
     return version_of(" ".join(AXE_TAGS).encode(), axe_source(),
-                      *(module.read_bytes() for module in
-                        (Path(__file__), Path(__file__).with_name("accessibility.py"))),
+                      *(Path(__file__).with_name(module).read_bytes() for module in
+                        ("browser.py", "accessibility.py", "schemes.py")),
                       f"{info.st_size} {info.st_mtime_ns}".encode())
 
 
-def axe_violations(base: str, pages: list[str], tabs: int = TABS
-                   ) -> Iterator[tuple[str, list[Violation]]]:
-    """axe's ``AXE_TAGS`` rules on each of ``pages`` under ``base`` (a URL on loopback, no
-    trailing slash), in the light and the dark scheme: yields each page with its violations
-    as soon as it is judged, in no set order. Raises :class:`BrowserFailed`."""
-    from playwright.async_api import Error
+class Browser:
+    """One Chromium with axe-core loaded, started at once in a thread of its own (with its own
+    event loop), so that it starts while the site builds and judges pages while the other
+    checks run. :meth:`violations` judges pages; :meth:`close` ends it (always call it)."""
 
-    loop = asyncio.new_event_loop()
-    done: asyncio.Queue[tuple[str, list[Violation]] | BaseException] = asyncio.Queue()
-    runner = loop.create_task(_run(base, pages, tabs, done))
-    try:
-        for _ in pages:
-            item = loop.run_until_complete(done.get())
-            if isinstance(item, Error):
-                raise BrowserFailed(item.message) from item
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-        loop.run_until_complete(runner)
-    finally:
-        if not runner.done():
-            runner.cancel()
-            loop.run_until_complete(asyncio.gather(runner, return_exceptions=True))
-        loop.close()
+    def __init__(self, tabs: int = TABS) -> None:
+        self.tabs = tabs
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="browser",
+                                        daemon=True)
+        self._thread.start()
+        self._playwright: Playwright | None = None
+        self._chromium: ChromiumBrowser | None = None
+        self._judging: set[asyncio.Task[None]] = set()
+        self._context: Future[BrowserContext] = asyncio.run_coroutine_threadsafe(
+            self._start(), self._loop)
+
+    async def _start(self) -> BrowserContext:
+        from playwright.async_api import async_playwright
+
+        self._playwright = await async_playwright().start()
+        self._chromium = await self._playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, proxy=NOWHERE)  # type: ignore[arg-type]
+        context = await self._chromium.new_context()
+        context.set_default_timeout(30_000)
+        await context.add_init_script(script=axe_source().decode("utf-8"))
+        return context
+
+    def judge(self, base: str, pages: list[str], dark_all: set[str]
+              ) -> Iterator[tuple[str, list[Violation]]]:
+        """axe's ``AXE_TAGS`` rules on each of ``pages`` under ``base`` (a URL on loopback, no
+        trailing slash) in the light scheme, and in the dark scheme its :data:`COLOUR_RULES`,
+        or every rule for the pages in ``dark_all``: yields each page with its violations as
+        soon as it is judged, in no set order. The pages are judged in the browser's thread
+        whether or not this is iterated yet. Raises :class:`BrowserFailed`."""
+        from playwright.async_api import Error
+
+        done: queue.Queue[tuple[str, list[Violation]] | BaseException] = queue.Queue()
+        running = asyncio.run_coroutine_threadsafe(
+            self._judge(base, pages, dark_all, done.put), self._loop)
+
+        def results() -> Iterator[tuple[str, list[Violation]]]:
+            for _ in pages:
+                item = done.get()
+                if isinstance(item, Error):
+                    raise BrowserFailed(item.message) from item
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+            running.result()
+
+        return results()
+
+    async def _judge(self, base: str, pages: list[str], dark_all: set[str],
+                     put: Callable[[tuple[str, list[Violation]] | BaseException], None]) -> None:
+        """Judge ``pages`` in up to :attr:`tabs` tabs, putting each verdict with ``put``; a
+        failure is put too, and ends the run."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._judging.add(task)
+        try:
+            context = await asyncio.wrap_future(self._context)
+            await _judge_pages(context, base, pages, dark_all, self.tabs, put)
+        except Exception as exc:  # handed to the caller, who raises it
+            put(exc)
+        finally:
+            self._judging.discard(task)
+
+    def close(self) -> None:
+        """Stop judging, close the browser and end its thread; never raises."""
+        async def stop() -> None:
+            for task in list(self._judging):
+                task.cancel()
+            await asyncio.gather(*self._judging, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await asyncio.wrap_future(self._context)
+            for end in ((self._chromium.close if self._chromium else None),
+                        (self._playwright.stop if self._playwright else None)):
+                if end is not None:
+                    with contextlib.suppress(Exception):
+                        await end()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        if not self._thread.is_alive():
+            self._loop.close()
 
 
-async def _run(base: str, pages: list[str], tabs: int,
-               done: asyncio.Queue[tuple[str, list[Violation]] | BaseException]) -> None:
-    """Check ``pages`` in ``tabs`` tabs of one browser, putting each verdict on ``done``; a
-    failure goes on it too, and ends the run."""
-    from playwright.async_api import Page, async_playwright
-
+async def _judge_pages(context: BrowserContext, base: str, pages: list[str],
+                       dark_all: set[str], tabs: int,
+                       put: Callable[[tuple[str, list[Violation]]], None]) -> None:
+    """Check ``pages`` in ``tabs`` tabs of ``context``, putting each verdict with ``put``."""
     # Each page is loaded once and judged in both schemes; with fewer pages than tabs (one
     # page edited), each scheme gets a tab of its own, so both cores work.
     split = len(pages) < tabs
@@ -129,7 +206,10 @@ async def _run(base: str, pages: list[str], tabs: int,
                 if scheme == schemes[0]:
                     await tab.goto(f"{base}/{path.removesuffix('index.html')}",
                                    wait_until="load")
-                rules: list[dict[str, Any]] = await tab.evaluate(AXE_RUN, AXE_TAGS)
+                only = ({"type": "tag", "values": AXE_TAGS}
+                        if scheme == "light" or path in dark_all
+                        else {"type": "rule", "values": COLOUR_RULES})
+                rules: list[dict[str, Any]] = await tab.evaluate(AXE_RUN, only)
                 for rule in rules:
                     for target in rule["targets"]:
                         entry = found[path].setdefault((rule["id"], target),
@@ -137,23 +217,15 @@ async def _run(base: str, pages: list[str], tabs: int,
                         entry[2].append(scheme)
                 left[path] -= 1
             if not left[path]:
-                await done.put((path, [
-                    Violation(path, rule, target, text, url,
-                              tuple(s for s in SCHEMES if s in schemes))
-                    for (rule, target), (text, url, schemes) in found.pop(path).items()]))
+                put((path, [Violation(path, rule, target, text, url,
+                                      tuple(s for s in SCHEMES if s in schemes))
+                            for (rule, target), (text, url, schemes)
+                            in found.pop(path).items()]))
 
+    opened = [await context.new_page() for _ in range(min(tabs, len(todo)))]
     try:
-        async with async_playwright() as playwright:
-            chromium = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, proxy=NOWHERE)  # type: ignore[arg-type]
-            try:
-                context = await chromium.new_context()
-                context.set_default_timeout(30_000)
-                await context.add_init_script(script=axe_source().decode("utf-8"))
-                workers = [tab_loop(await context.new_page())
-                           for _ in range(min(tabs, len(todo)))]
-                await asyncio.gather(*workers)
-            finally:
-                await chromium.close()
-    except Exception as exc:  # handed to the caller, who raises it
-        await done.put(exc)
+        await asyncio.gather(*(tab_loop(tab) for tab in opened))
+    finally:
+        for tab in opened:
+            with contextlib.suppress(Exception):
+                await tab.close()

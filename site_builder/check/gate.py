@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from site_builder.build.pipeline import build
-from site_builder.check.accessibility import check_accessibility
+from site_builder.check.accessibility import AccessibilityCheck
+from site_builder.check.browser import Browser, browser_missing
 from site_builder.check.built_site import BuiltSite
 from site_builder.check.drafts import check_drafts
 from site_builder.check.external import HttpGet, check_external
@@ -40,23 +41,32 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
           external: bool = False, browser: bool | None = None, today: dt.date | None = None,
           http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
           stale: bool = True, full: bool = False) -> list[Problem]:
-    """Build the site into ``output``, then check it; a failed build is checked no further."""
+    """Build the site into ``output``, then check it; a failed build is checked no further.
+
+    The browser for the accessibility checks starts first, in a thread of its own, so that
+    it is ready when the build ends."""
     output = output or project.root / "output"
+    chromium = Browser() if browser is not False and not browser_missing() else None
     try:
-        build(project, reporter, output, today=today)
-    except BuildFailed as exc:
-        return [build_problem(project, error) for error in exc.errors]
-    except SiteError as exc:
-        return [build_problem(project, exc)]
-    return check_site(project, output, reporter, external=external, browser=browser,
-                      today=today, http_get=http_get, weight_budget=weight_budget, stale=stale,
-                      full=full)
+        try:
+            build(project, reporter, output, today=today)
+        except BuildFailed as exc:
+            return [build_problem(project, error) for error in exc.errors]
+        except SiteError as exc:
+            return [build_problem(project, exc)]
+        return check_site(project, output, reporter, external=external, browser=browser,
+                          today=today, http_get=http_get, weight_budget=weight_budget,
+                          stale=stale, full=full, chromium=chromium)
+    finally:
+        if chromium is not None:
+            chromium.close()
 
 
 def check_site(project: Project, output: Path, reporter: Reporter, *, external: bool = False,
                browser: bool | None = None, today: dt.date | None = None,
                http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
-               stale: bool = True, full: bool = False) -> list[Problem]:
+               stale: bool = True, full: bool = False,
+               chromium: Browser | None = None) -> list[Problem]:
     """Run every check on the site built in ``output``; return all the problems found.
 
     ``external`` asks other hosts whether the links to them answer, with ``http_get`` (by
@@ -64,7 +74,8 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
     :func:`~site_builder.check.accessibility.check_accessibility`. ``stale=False`` skips
     comparing the data with the release calendar: for a machine that cannot fetch (offline
     CI), where the answer could not be acted on. The accessibility check judges only the
-    pages that changed since they last passed; ``full`` judges every page.
+    pages that changed since they last passed; ``full`` judges every page. It starts first,
+    in ``chromium`` (a browser of its own when None), and judges while the other checks run.
     """
     today = today or dt.date.today()
     if not (output / "index.html").is_file():
@@ -72,6 +83,8 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
                         "Build the site first: `python -m site_builder build`.")]
     problems: list[Problem] = []
     site = BuiltSite(project, output)
+    with reporter.stage("check a11y (start)"):
+        a11y = AccessibilityCheck(site, reporter, browser, full, chromium)
     checks: list[tuple[str, Callable[[], list[Problem]]]] = [
         ("link", lambda: check_links(site)),
         ("html", lambda: check_html(site, full)),
@@ -90,12 +103,15 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
     if external:
         checks.append(("external", lambda: check_external(
             site, project.cache / "links.json", http_get)))
-    checks.append(("a11y", lambda: check_accessibility(site, reporter, browser, full)))
-    for kind, run in reporter.progress(checks, len(checks), "Checking"):
-        with reporter.stage(f"check {kind}"):
-            try:
-                problems += run()
-            except SiteError as exc:  # a check that cannot run is itself a problem
-                problems.append(build_problem(project, exc, kind))
+    checks.append(("a11y", a11y.problems))
+    try:
+        for kind, run in reporter.progress(checks, len(checks), "Checking"):
+            with reporter.stage(f"check {kind}"):
+                try:
+                    problems += run()
+                except SiteError as exc:  # a check that cannot run is itself a problem
+                    problems.append(build_problem(project, exc, kind))
+    finally:
+        a11y.close()
     reporter.info(f"Checked {len(site.pages)} pages: {len(problems)} problem(s)")
     return problems

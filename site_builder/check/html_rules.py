@@ -1,12 +1,14 @@
 """``html``: parse errors as a browser's parser sees them, duplicate ids, title, lang, alt.
 
 Each page is judged on its own bytes alone, so the pages that passed are recorded (see
-:mod:`site_builder.check.record`) and judged again only once they change.
+:mod:`site_builder.check.record`) and judged again only once they change, and pages with the
+same bytes (a chart's current and versioned embed pages) are parsed once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import html5lib
@@ -27,14 +29,16 @@ def check_html(site: BuiltSite, full: bool = False) -> list[Problem]:
     keys = {page.path: hashlib.sha256(page.text.encode("utf-8")).hexdigest()
             for page in site.pages}
     problems: list[Problem] = []
-    passed: set[str] = set()
+    found: dict[str, list[Problem]] = {}  # key -> the problems of the first page with it
     for page in site.pages:
-        if keys[page.path] not in record.passed:
-            found = _page_problems(page)
-            problems += found
-            if not found:
-                passed.add(keys[page.path])
-    record.save(passed, set(keys.values()))
+        key = keys[page.path]
+        if key in record.passed:
+            continue
+        if key not in found:
+            found[key] = _page_problems(page)
+        problems += [replace(p, path=page.path) for p in found[key]]
+    record.save({key for key, page_problems in found.items() if not page_problems},
+                set(keys.values()))
     return problems
 
 
