@@ -20,9 +20,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from html5lib._tokenizer import HTMLTokenizer
-from html5lib.constants import tokenTypes
-
 from site_builder.errors import SiteError
 
 INLINE = frozenset({"a", "abbr", "b", "br", "cite", "code", "del", "dfn", "em", "i", "img",
@@ -54,8 +51,6 @@ URL_ATTRIBUTES = frozenset({"href", "src"})
 SCHEMES = frozenset({"http", "https", "mailto"})
 SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 SLOT_OPENS = "\ue000"  # how evaluate/citations.FIGURE_SLOT opens: a figure's place, filled in later
-START, END, DOCTYPE, ERROR = (tokenTypes[k] for k in ("StartTag", "EndTag", "Doctype",
-                                                      "ParseError"))
 #: A tag as Markdown writes it: lower-case names, values in double quotes without entities
 #: other than &amp;. Anything else is left to the tokenizer.
 PLAIN_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*(?:="(?:[^"<>&]|&amp;)*")?)*)'
@@ -122,25 +117,31 @@ def _plainly_allowed(markup: str) -> bool:
 
 def _problems(markup: str, kind: str) -> list[tuple[str, list[Finder]]]:
     """Each problem as (message, patterns that find its line in the source)."""
+    # imported here: most pages pass the plain-tag check, and html5lib takes 30 ms to import
+    from html5lib._tokenizer import HTMLTokenizer
+    from html5lib.constants import tokenTypes
+
+    start, end, doctype, error = (tokenTypes[k] for k in ("StartTag", "EndTag", "Doctype",
+                                                          "ParseError"))
     found: list[tuple[str, list[Finder]]] = []
     allowed = ", ".join(sorted(ELEMENTS))
     refused: set[str] = set()
     for token in HTMLTokenizer(markup):
         ttype = token["type"]
-        if ttype == ERROR and _cut_off(str(token.get("data", ""))):
+        if ttype == error and _cut_off(str(token.get("data", ""))):
             found.append((f"raw HTML is cut off at the end of the {kind}: a tag or comment is "
                           "never closed", [re.compile(r"<(?![^<]*>)").search]))
-        elif ttype == DOCTYPE:
+        elif ttype == doctype:
             found.append((f"a <!DOCTYPE> is not allowed in a {kind}",
                           [re.compile(r"<!doctype", re.I).search]))
-        elif ttype in (START, END) and token["name"] not in ELEMENTS:
+        elif ttype in (start, end) and token["name"] not in ELEMENTS:
             name = token["name"]
-            if ttype == END and name in refused:
+            if ttype == end and name in refused:
                 continue  # its start tag is reported already
             refused.add(name)
             found.append((f"raw HTML <{name}> is not allowed in a {kind}; allowed: {allowed}",
                           [re.compile(rf"</?{re.escape(name)}(?=[\s/>]|$)", re.I).search]))
-        elif ttype == START:
+        elif ttype == start:
             found += _attribute_problems(token["name"], token["data"], kind)
     return found
 
