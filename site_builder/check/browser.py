@@ -109,6 +109,7 @@ class Browser:
         self._playwright: Playwright | None = None
         self._chromium: ChromiumBrowser | None = None
         self._judging: set[asyncio.Task[None]] = set()
+        self._idle: list[Page] = []  # open tabs, free to judge pages
         self._context: Future[BrowserContext] = asyncio.run_coroutine_threadsafe(
             self._start(), self._loop)
 
@@ -121,6 +122,8 @@ class Browser:
         context = await self._chromium.new_context()
         context.set_default_timeout(30_000)
         await context.add_init_script(script=axe_source().decode("utf-8"))
+        # the tabs one edited page needs (light and dark), opened while the site builds
+        self._idle = [await context.new_page() for _ in range(min(2, self.tabs))]
         return context
 
     def judge(self, base: str, pages: list[str], dark_all: set[str]
@@ -157,7 +160,7 @@ class Browser:
         self._judging.add(task)
         try:
             context = await asyncio.wrap_future(self._context)
-            await _judge_pages(context, base, pages, dark_all, self.tabs, put)
+            await _judge_pages(context, self._idle, base, pages, dark_all, self.tabs, put)
         except Exception as exc:  # handed to the caller, who raises it
             put(exc)
         finally:
@@ -185,10 +188,11 @@ class Browser:
             self._loop.close()
 
 
-async def _judge_pages(context: BrowserContext, base: str, pages: list[str],
+async def _judge_pages(context: BrowserContext, idle: list[Page], base: str, pages: list[str],
                        dark_all: set[str], tabs: int,
                        put: Callable[[tuple[str, list[Violation]]], None]) -> None:
-    """Check ``pages`` in ``tabs`` tabs of ``context``, putting each verdict with ``put``."""
+    """Check ``pages`` in ``tabs`` tabs of ``context``, putting each verdict with ``put``:
+    the ``idle`` ones first, which get back there with those opened for this."""
     # Each page is loaded once and judged in both schemes; with fewer pages than tabs (one
     # page edited), each scheme gets a tab of its own, so both cores work.
     split = len(pages) < tabs
@@ -222,10 +226,10 @@ async def _judge_pages(context: BrowserContext, base: str, pages: list[str],
                             for (rule, target), (text, url, schemes)
                             in found.pop(path).items()]))
 
-    opened = [await context.new_page() for _ in range(min(tabs, len(todo)))]
+    wanted = min(tabs, len(todo))
+    used = [idle.pop() for _ in range(min(wanted, len(idle)))]
     try:
-        await asyncio.gather(*(tab_loop(tab) for tab in opened))
+        used += [await context.new_page() for _ in range(wanted - len(used))]
+        await asyncio.gather(*(tab_loop(tab) for tab in used))
     finally:
-        for tab in opened:
-            with contextlib.suppress(Exception):
-                await tab.close()
+        idle += used
