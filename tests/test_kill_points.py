@@ -144,6 +144,7 @@ encoding:
 """
 
 
+@pytest.mark.slow(12)
 def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) -> None:
     tiny = TinyProject(tmp_path / "project", tmp_path / "cache")
     tiny.brief("deficit", BRIEF.format(version="first draft", since=2023))
@@ -179,6 +180,7 @@ def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) 
         assert leftovers(tiny.root) == []
 
 
+@pytest.mark.slow(6)
 def test_a_snapshot_write_killed_anywhere_leaves_the_old_snapshot_or_the_new(
         tmp_path: Path) -> None:
     data = tmp_path / "data"
