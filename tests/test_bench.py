@@ -1,4 +1,5 @@
-"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, no peers."""
+"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, one save under
+the preview, no peers."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     out = tmp_path / "speed.json"
     result = subprocess.run(
         [sys.executable, str(BENCH), "--pages", "12", "--charts", "3", "--chart-briefs", "3",
-         "--runs", "1", "--json", str(out), "--workdir", str(tmp_path / "work")],
+         "--runs", "1", "--preview-edits", "1", "--json", str(out),
+         "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout
