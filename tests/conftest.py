@@ -128,11 +128,16 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def built_site(tmp_path_factory: pytest.TempPathFactory, site_root: Path) -> Path:
     """The shipped site (of ``site_root``), built once for the whole run, whatever the number
     of workers, into a temporary output folder that the tests only read. Its chart cache is
-    beside it, in ``../cache``."""
+    beside it, in ``../cache``.
+
+    Built in one process: xdist's workers keep the cores busy already, and page workers
+    would each start an interpreter and a chart renderer of their own (a third more CPU).
+    test_build's second clean build uses them, and must give the same bytes."""
     with once_for_all_workers(run_temp(tmp_path_factory), "shipped-site") as shared:
         output = shared / "output"
         if not (shared / "DONE").exists():
-            build(Project(site_root, cache_dir=shared / "cache"), SilentReporter(), output)
+            build(Project(site_root, cache_dir=shared / "cache"), SilentReporter(), output,
+                  workers=1)
     return output
 
 

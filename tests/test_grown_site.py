@@ -40,7 +40,7 @@ def test_thirty_more_briefs_keep_feed_index_topics_and_sitemap_right(
     # The shipped site's charts and cards, drawn already: only the new briefs are built anew.
     cache = shutil.copytree(built_site.parent / "cache", tmp_path / "cache")
     output = root / "output"
-    build(Project(root, cache_dir=cache), SilentReporter(), output)
+    build(Project(root, cache_dir=cache), SilentReporter(), output, workers=1)  # see built_site
 
     briefs = published_briefs(root)
     assert len(briefs) == len(published_briefs(Path(__file__).resolve().parents[1])) + EXTRA
