@@ -40,21 +40,45 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              f"it (marked {SHIPPED_SITE}); every other test is deselected in that mode")
 
 
+SLOW = "slow"  # the marker of tests that take many seconds; their modules run first
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{SHIPPED_SITE}: reads the shipped site; set on every test that uses the "
                    "built_site fixture, and run on a grown site by --extra-briefs N")
+    config.addinivalue_line(
+        "markers", f"{SLOW}(seconds): the test takes about this many seconds of CPU on a "
+                   "2-core machine; modules with slow tests run first, the slowest first")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "built_site" in getattr(item, "fixturenames", ()):
             item.add_marker(SHIPPED_SITE)
-    if not config.getoption("extra_briefs"):
-        return
-    kept = [item for item in items if item.get_closest_marker(SHIPPED_SITE)]
-    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-    items[:] = kept
+    if config.getoption("extra_briefs"):
+        kept = [item for item in items if item.get_closest_marker(SHIPPED_SITE)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+    items[:] = slowest_modules_first(items)
+
+
+def slowest_modules_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests, modules with slow tests first (the slowest first), each module's tests
+    together and in their order (so module fixtures are made once per worker).
+
+    xdist's worksteal gives each worker an equal run of the list and lets an idle worker
+    take the end of a busy one's: long tests at the start keep the ends short, and the
+    workers finish together instead of one waiting for the other's last slow test."""
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.partition("::")[0], []).append(item)
+
+    def seconds(tests: list[pytest.Item]) -> float:
+        return sum(marker.args[0] for test in tests for marker in test.iter_markers(SLOW))
+
+    ordered = sorted(modules.values(), key=seconds, reverse=True)  # stable: ties keep order
+    return [item for tests in ordered for item in tests]
 
 
 @contextmanager
@@ -104,11 +128,16 @@ def site_root(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def built_site(tmp_path_factory: pytest.TempPathFactory, site_root: Path) -> Path:
     """The shipped site (of ``site_root``), built once for the whole run, whatever the number
     of workers, into a temporary output folder that the tests only read. Its chart cache is
-    beside it, in ``../cache``."""
+    beside it, in ``../cache``.
+
+    Built in one process: xdist's workers keep the cores busy already, and page workers
+    would each start an interpreter and a chart renderer of their own (a third more CPU).
+    test_build's second clean build uses them, and must give the same bytes."""
     with once_for_all_workers(run_temp(tmp_path_factory), "shipped-site") as shared:
         output = shared / "output"
         if not (shared / "DONE").exists():
-            build(Project(site_root, cache_dir=shared / "cache"), SilentReporter(), output)
+            build(Project(site_root, cache_dir=shared / "cache"), SilentReporter(), output,
+                  workers=1)
     return output
 
 

@@ -1,4 +1,5 @@
-"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, no peers."""
+"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, one save under
+the preview, no peers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "build_speed.py"
 SCENARIOS = {
@@ -17,11 +20,13 @@ SCENARIOS = {
 }
 
 
+@pytest.mark.slow(15)
 def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Path) -> None:
     out = tmp_path / "speed.json"
     result = subprocess.run(
         [sys.executable, str(BENCH), "--pages", "12", "--charts", "3", "--chart-briefs", "3",
-         "--runs", "1", "--json", str(out), "--workdir", str(tmp_path / "work")],
+         "--runs", "1", "--preview-edits", "1", "--json", str(out),
+         "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout
@@ -48,6 +53,7 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     assert ours["data"]["check"] == "OK"
 
 
+@pytest.mark.slow(6)
 def test_the_profile_finds_the_time_of_each_activity_of_a_cold_build(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(BENCH), "--pages", "3", "--charts", "3", "--runs", "0",
@@ -69,6 +75,7 @@ def test_the_profile_finds_the_time_of_each_activity_of_a_cold_build(tmp_path: P
         assert seconds[label] > 0, (label, result.stdout)
 
 
+@pytest.mark.slow(6)
 def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None:
     bench = BENCH.with_name("charts_per_brief.py")
     result = subprocess.run([sys.executable, str(bench), "--charts", "4", "2"],
@@ -81,6 +88,7 @@ def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None
     assert re.fullmatch(r"-?\d+\.\d", rows[1][2])  # the added cost per chart, in ms
 
 
+@pytest.mark.slow(25)
 def test_the_check_speed_benchmark_prints_each_scenario_beside_the_build(
         tmp_path: Path) -> None:
     """One run without the browser (the accessibility record has its own tests): every row,

@@ -640,11 +640,14 @@ def test_second_build_takes_every_chart_from_the_cache(
 
 # -- (j) determinism ----------------------------------------------------------------------------
 
+@pytest.mark.slow(13)
 def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path, site_root: Path,
                                          folder_bytes: FolderBytes) -> None:
+    """The shipped site built again from nothing, its pages on every core (the
+    built_site fixture is built in one process): the same bytes, file for file."""
     output = tmp_path / "again"
     result = build(Project(site_root, cache_dir=tmp_path / "own-cache"), SilentReporter(),
-                   output)
+                   output, workers=os.cpu_count() or 1)
     assert result.charts_rendered == result.charts >= 4  # drawn afresh, not from a cache
     first, second = folder_bytes(built_site), folder_bytes(output)
     assert sorted(first) == sorted(second)
@@ -652,6 +655,7 @@ def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path, site_
     assert differ == []
 
 
+@pytest.mark.slow(3)
 def test_a_strict_umask_still_gives_a_site_a_web_server_can_read(tiny: TinyProject) -> None:
     """CI machines may run with umask 077; files must still be 0644 and folders 0755, or a
     static server (and Netlify's upload) would be refused the pages."""

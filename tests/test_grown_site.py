@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 import test_site as shipped  # its checks, called here on a grown site (not collected again)
 from extra_briefs import NEWER, grown_copy
 from lxml import etree
@@ -32,13 +33,14 @@ from site_builder.report import SilentReporter
 EXTRA = 30
 
 
+@pytest.mark.slow(12)
 def test_thirty_more_briefs_keep_feed_index_topics_and_sitemap_right(
         tmp_path: Path, built_site: Path) -> None:
     root = grown_copy(tmp_path / "project", EXTRA)
     # The shipped site's charts and cards, drawn already: only the new briefs are built anew.
     cache = shutil.copytree(built_site.parent / "cache", tmp_path / "cache")
     output = root / "output"
-    build(Project(root, cache_dir=cache), SilentReporter(), output)
+    build(Project(root, cache_dir=cache), SilentReporter(), output, workers=1)  # see built_site
 
     briefs = published_briefs(root)
     assert len(briefs) == len(published_briefs(Path(__file__).resolve().parents[1])) + EXTRA

@@ -104,8 +104,10 @@ def write_tables(lock: Path, tables: dict[str, tuple[DatasetMeta, bytes]]) -> No
     write_snapshot(lock, tables, keep_others=True)
 
 
-def steps(total: int, spread: int = 14, last: int = 8) -> list[int]:
-    """Kill points: ``spread`` steps evenly over the run, and each of the ``last`` ones."""
+def steps(total: int, spread: int = 8, last: int = 8) -> list[int]:
+    """Kill points: ``spread`` steps evenly over the run, and each of the ``last`` ones. The
+    spread ones fall in every stage (staging folder, new pages, files kept from the old site,
+    search index); the last ones are the index's final writes and the swap, one by one."""
     chosen = {1 + (total - 1) * i // (spread - 1) for i in range(spread)}
     return sorted(chosen | set(range(max(1, total - last + 1), total + 1)))
 
@@ -144,6 +146,7 @@ encoding:
 """
 
 
+@pytest.mark.slow(12)
 def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) -> None:
     tiny = TinyProject(tmp_path / "project", tmp_path / "cache")
     tiny.brief("deficit", BRIEF.format(version="first draft", since=2023))
@@ -179,6 +182,7 @@ def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) 
         assert leftovers(tiny.root) == []
 
 
+@pytest.mark.slow(6)
 def test_a_snapshot_write_killed_anywhere_leaves_the_old_snapshot_or_the_new(
         tmp_path: Path) -> None:
     data = tmp_path / "data"
