@@ -138,3 +138,17 @@ def test_a_year_with_a_missing_month_is_not_a_total() -> None:
     series = Series(pd.Series(values, dtype=float), "usd", (), "demo")
     with pytest.raises(SiteError, match="2024 has 11 months of data, a year total needs 12"):
         series.year(2024)
+
+
+def test_annual_totals_asked_again_are_the_same_and_each_a_copy_of_its_own() -> None:
+    values = {f"{y}-{m:02d}": 0.1 * m + y for y in (2023, 2024) for m in range(1, 13)}
+    values["2025-01"] = 5.0  # an incomplete year: no total
+    series = Series(pd.Series(values, dtype=float), "usd", (), "demo")
+    first = series.annual()
+    expected = pd.Series(values, dtype=float).groupby(lambda p: p[:4]).sum().iloc[:2]
+    assert first.values.to_dict() == expected.to_dict()  # to the last bit
+    first.values.iloc[0] = -1.0  # one page's chart function changing its copy...
+    again = series.annual()
+    assert again.values.to_dict() == expected.to_dict()  # ...changes no other page's
+    changed = Series(pd.Series({**values, "2024-12": 0.0}, dtype=float), "usd", (), "demo")
+    assert changed.annual().values["2024"] != again.values["2024"]  # new data, new sums
