@@ -48,8 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", f"{SHIPPED_SITE}: reads the shipped site; set on every test that uses the "
                    "built_site fixture, and run on a grown site by --extra-briefs N")
     config.addinivalue_line(
-        "markers", f"{SLOW}(seconds): the test takes about this many seconds of CPU on a "
-                   "2-core machine; modules with slow tests run first, the slowest first")
+        "markers", f"{SLOW}(seconds): the test took about this many seconds in a run of the "
+                   "suite on 2 cores (-n 2, a shared machine, so loaded); modules with slow "
+                   "tests run first, the slowest first")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

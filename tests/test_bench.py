@@ -20,7 +20,7 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.slow(15)
+@pytest.mark.slow(25)
 def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Path) -> None:
     out = tmp_path / "speed.json"
     result = subprocess.run(
@@ -53,7 +53,7 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     assert ours["data"]["check"] == "OK"
 
 
-@pytest.mark.slow(6)
+@pytest.mark.slow(7)
 def test_the_profile_finds_the_time_of_each_activity_of_a_cold_build(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(BENCH), "--pages", "3", "--charts", "3", "--runs", "0",
@@ -75,7 +75,7 @@ def test_the_profile_finds_the_time_of_each_activity_of_a_cold_build(tmp_path: P
         assert seconds[label] > 0, (label, result.stdout)
 
 
-@pytest.mark.slow(6)
+@pytest.mark.slow(9)
 def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None:
     bench = BENCH.with_name("charts_per_brief.py")
     result = subprocess.run([sys.executable, str(bench), "--charts", "4", "2"],
@@ -88,7 +88,7 @@ def test_the_charts_per_brief_benchmark_builds_each_size(tmp_path: Path) -> None
     assert re.fullmatch(r"-?\d+\.\d", rows[1][2])  # the added cost per chart, in ms
 
 
-@pytest.mark.slow(25)
+@pytest.mark.slow(23)
 def test_the_check_speed_benchmark_prints_each_scenario_beside_the_build(
         tmp_path: Path) -> None:
     """One run without the browser (the accessibility record has its own tests): every row,

@@ -494,7 +494,7 @@ AXE_PAGES = {
 }
 
 
-@pytest.mark.slow(1)
+@pytest.mark.slow(2)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("name", list(AXE_PAGES))
 def test_axe_finds_no_wcag_violations(browser, server, contexts, axe_script, name, scheme):

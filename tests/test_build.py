@@ -640,7 +640,7 @@ def test_second_build_takes_every_chart_from_the_cache(
 
 # -- (j) determinism ----------------------------------------------------------------------------
 
-@pytest.mark.slow(13)
+@pytest.mark.slow(54)
 def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path, site_root: Path,
                                          folder_bytes: FolderBytes) -> None:
     """The shipped site built again from nothing, its pages on every core (the
@@ -655,7 +655,7 @@ def test_clean_builds_are_byte_identical(tmp_path: Path, built_site: Path, site_
     assert differ == []
 
 
-@pytest.mark.slow(3)
+@pytest.mark.slow(11)
 def test_a_strict_umask_still_gives_a_site_a_web_server_can_read(tiny: TinyProject) -> None:
     """CI machines may run with umask 077; files must still be 0644 and folders 0755, or a
     static server (and Netlify's upload) would be refused the pages."""

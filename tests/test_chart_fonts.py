@@ -116,7 +116,7 @@ def test_settled_charts_are_drawn_in_vl_converts_own_font_whatever_the_machine_h
         assert config == env["FONTCONFIG_FILE"]  # Chromium, started later, sees the machine's
 
 
-@pytest.mark.slow(6)
+@pytest.mark.slow(23)
 def test_the_golden_site_is_byte_identical_on_a_machine_with_a_decoy_font(
         machines: dict[str, dict[str, str]]) -> None:
     # the whole build: charts in worker processes, and the social cards' PNGs

@@ -133,7 +133,7 @@ def kinds(problems: list[Problem]) -> set[str]:
 
 # -- a clean site ---------------------------------------------------------------------------------
 
-@pytest.mark.slow(3)
+@pytest.mark.slow(14)
 def test_a_clean_site_has_no_problems(site: Site) -> None:
     browser = CHROMIUM.exists()
     reporter = SilentReporter()
@@ -144,7 +144,7 @@ def test_a_clean_site_has_no_problems(site: Site) -> None:
     assert any(line.startswith("Checked ") for line in reporter.infos)
 
 
-@pytest.mark.slow(3)
+@pytest.mark.slow(14)
 def test_accessibility_violation_in_one_colour_scheme(site: Site) -> None:
     site.insert("404.html", '<main id="main">', '<p style="color: #ddd">Faint text</p>')
     problems = site.check(browser=True)

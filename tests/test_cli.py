@@ -27,7 +27,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fixture_project(tmp_path_factory.mktemp("cli") / "site")
 
 
-@pytest.mark.slow(2)
+@pytest.mark.slow(3)
 @pytest.mark.parametrize("args", [("-v", "build"), ("build", "-v"), ("--verbose", "build")])
 def test_verbose_works_before_or_after_the_command_and_prints_stage_timings(
         site: Path, args: tuple[str, ...]) -> None:

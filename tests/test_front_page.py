@@ -129,7 +129,7 @@ def test_bad_front_matter_is_named_with_file_and_line(line: str, message: str) -
 
 # -- the home page -----------------------------------------------------------------------------
 
-@pytest.mark.slow(3)
+@pytest.mark.slow(5)
 def test_the_home_page_leads_with_the_featured_editorial_brief_and_its_chart(
         site: TinyProject) -> None:
     home = soup(site, "/")

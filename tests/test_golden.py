@@ -11,7 +11,7 @@ import pytest
 from golden import PINNED, build_fixture, differences, manifest, moved_versions
 
 
-@pytest.mark.slow(2)
+@pytest.mark.slow(12)
 def test_a_clean_build_of_the_fixed_site_matches_the_pinned_bytes(tmp_path: Path) -> None:
     built = manifest(build_fixture(tmp_path / "site"))
     assert "briefs/golden-balance/index.html" in built

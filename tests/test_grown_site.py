@@ -33,7 +33,7 @@ from site_builder.report import SilentReporter
 EXTRA = 30
 
 
-@pytest.mark.slow(12)
+@pytest.mark.slow(59)
 def test_thirty_more_briefs_keep_feed_index_topics_and_sitemap_right(
         tmp_path: Path, built_site: Path) -> None:
     root = grown_copy(tmp_path / "project", EXTRA)

@@ -163,7 +163,7 @@ def folders(root: Path) -> set[Path]:
 # swap=False is the preview's way: changed files moved in one by one, no swap.
 @pytest.mark.parametrize(("seed", "swap"), [(0, True), (1, True), (2, True), (3, True),
                                             (4, False), (5, False)])
-@pytest.mark.slow(3)
+@pytest.mark.slow(8)
 def test_random_edits_give_the_same_site_as_a_clean_build(tiny: TinyProject, seed: int,
                                                           swap: bool) -> None:
     site = Site(tiny, random.Random(seed))

@@ -146,7 +146,7 @@ encoding:
 """
 
 
-@pytest.mark.slow(12)
+@pytest.mark.slow(109)
 def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) -> None:
     tiny = TinyProject(tmp_path / "project", tmp_path / "cache")
     tiny.brief("deficit", BRIEF.format(version="first draft", since=2023))
@@ -182,7 +182,7 @@ def test_a_build_killed_anywhere_leaves_the_old_site_or_the_new(tmp_path: Path) 
         assert leftovers(tiny.root) == []
 
 
-@pytest.mark.slow(6)
+@pytest.mark.slow(22)
 def test_a_snapshot_write_killed_anywhere_leaves_the_old_snapshot_or_the_new(
         tmp_path: Path) -> None:
     data = tmp_path / "data"

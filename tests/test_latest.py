@@ -181,7 +181,7 @@ def test_the_next_release_is_never_before_the_build_day(tiny: TinyProject, today
     assert f"covering {period(upcoming.covers)}" in words
 
 
-@pytest.mark.slow(4)
+@pytest.mark.slow(11)
 def test_the_next_release_follows_the_day_in_one_build_cache(tiny: TinyProject) -> None:
     """The same project built on later days: the cached page must not keep an old date."""
     releases = load_calendar(tiny.root / "content" / "data" / "releases.toml")
