@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import TinyProject
 
-from site_builder.check.accessibility import check_accessibility
+from site_builder.check.accessibility import check_accessibility, edited_since_last_judged
 from site_builder.check.browser import browser_missing
 from site_builder.check.built_site import BuiltSite
 from site_builder.check.gate import check
@@ -193,3 +193,12 @@ def test_pages_with_the_same_bytes_are_each_reported(site: Checked) -> None:
     shutil.copyfile(site.output / BRIEF_PAGE, site.output / twin)
     assert sorted((p.path, p.message) for p in site.html()) == [
         (twin, "image without alt text: /x.png"), (BRIEF_PAGE, "image without alt text: /x.png")]
+
+
+@needs_browser
+def test_the_browser_starts_before_the_build_only_once_a_source_changed(site: Checked) -> None:
+    """A check with nothing edited starts a browser only if some page turns out to need it."""
+    assert not edited_since_last_judged(site.project)
+    brief = site.project.briefs / "tariffs.md"
+    brief.write_text(brief.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    assert edited_since_last_judged(site.project)

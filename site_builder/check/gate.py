@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from site_builder.build.pipeline import build
-from site_builder.check.accessibility import AccessibilityCheck
+from site_builder.check.accessibility import AccessibilityCheck, edited_since_last_judged
 from site_builder.check.browser import Browser, browser_missing
 from site_builder.check.built_site import BuiltSite
 from site_builder.check.drafts import check_drafts
@@ -43,10 +43,12 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
           stale: bool = True, full: bool = False) -> list[Problem]:
     """Build the site into ``output``, then check it; a failed build is checked no further.
 
-    The browser for the accessibility checks starts first, in a thread of its own, so that
-    it is ready when the build ends."""
+    When the content or the templates changed since the accessibility check last judged
+    pages, its browser starts first, in a thread of its own, so that it is ready when the
+    build ends; otherwise it starts only if some page turns out to need judging."""
     output = output or project.root / "output"
-    chromium = Browser() if browser is not False and not browser_missing() else None
+    chromium = (Browser() if browser is not False and not browser_missing()
+                and edited_since_last_judged(project) else None)
     try:
         try:
             build(project, reporter, output, today=today)
