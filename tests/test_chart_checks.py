@@ -261,3 +261,16 @@ def _csv(tiny: TinyProject, chart_id: str) -> pd.DataFrame:
 
 def _billions(value: float) -> str:
     return f"${value:,.1f} billion" if value < 1000 else f"${value / 1000:,.2f} trillion"
+
+
+def test_a_python_chart_altair_rejects_fails_at_the_line_that_made_it(
+        tiny: TinyProject) -> None:
+    (tiny.root / "content" / "charts" / "wide.py").write_text(
+        "import altair as alt\nimport pandas as pd\n\n\n"
+        "def chart(scope):\n"
+        "    rows = pd.DataFrame({'period': ['2024', '2025'], 'value': [1.0, 2.0]})\n"
+        "    return alt.Chart(rows).mark_bar().encode(x='period:O', y='value:Q')"
+        ".properties(width='wide')\n", encoding="utf-8")
+    error, _, _ = failure(tiny, "title: Too wide\npython: wide.chart\n")
+    assert (error.path, error.line) == (tiny.root / "content" / "charts" / "wide.py", 7)
+    assert "'wide' is not of type 'number'" in error.message

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from site_builder.data.snapshot import DatasetMeta, Snapshot
 from site_builder.errors import SiteError
@@ -104,6 +104,18 @@ class Composite:
     dates: tuple[str, ...]  # each part's vintage day
 
 
+class _Copy(NamedTuple):
+    """One value of a series in one copy of it (a row of :attr:`SeriesIndex.rows`)."""
+
+    period: str
+    value: float
+    date: str
+    plain: bool  # the copy is a whole dataset, not one of several in a table
+    dataset: str
+    within: str
+    column: str
+
+
 class SeriesIndex:
     """Every official series the snapshot holds, with its vintages; built on first use."""
 
@@ -116,6 +128,7 @@ class SeriesIndex:
         self._ids: dict[str, pd.Series] = {}
         self._holders: dict[str, list[str]] = {}
         self._current: dict[tuple[str, bool, dt.date | None], Composite] = {}
+        self._copies: dict[str, list[_Copy]] | None = None
         #: What a page layer computed once per composite (its citations), kept with it.
         self.memo: dict[object, object] = {}
 
@@ -195,30 +208,42 @@ class SeriesIndex:
         return self._current[key]
 
     def _composite(self, series: str, monthly: bool, as_of: dt.date | None) -> Composite:
+        import numpy as np
         import pandas as pd
 
-        rows = self.rows[(self.rows["id"] == series)
-                         & (self.rows["period"].str.len() == (7 if monthly else 4))]
-        if as_of is not None:
-            rows = rows[rows["date"] <= as_of.isoformat()]
-        if rows.empty:
+        if self._copies is None:  # each series' values, as plain rows, once for all series
+            rows = self.rows
+            self._copies = {}
+            for copy in zip(rows["period"].tolist(), rows["value"].tolist(),
+                            rows["date"].astype(str).tolist(), (rows["column"] == "").tolist(),
+                            rows["dataset"].astype(str).tolist(),
+                            rows["within"].astype(str).tolist(),
+                            rows["column"].astype(str).tolist(), rows["id"].tolist(),
+                            strict=True):
+                self._copies.setdefault(copy[-1], []).append(_Copy(*copy[:-1]))
+        length, day = 7 if monthly else 4, as_of.isoformat() if as_of else None
+        copies = [c for c in self._copies.get(series, ())
+                  if len(c.period) == length and (day is None or c.date <= day)]
+        if not copies:
             raise SiteError(f"the snapshot holds no {'monthly' if monthly else 'annual'} "
                             f"values of series {series!r}"
                             + (f" as of {as_of.isoformat()}" if as_of else ""),
                             hint="`python -m site_builder datasets` lists every series.")
-        # On a tie, a dataset that is one copy (not one of several in a table) wins.
-        newest = rows.assign(plain=rows["column"] == "").sort_values(
-            ["date", "plain", "dataset", "within"]).drop_duplicates(
-            "period", keep="last").sort_values("period")
-        index = newest["period"].to_numpy()
-        copies = [(str(d), str(c), str(w)) for d, c, w in zip(
-            newest["dataset"], newest["column"], newest["within"], strict=True)]
-        parts = tuple(sorted(set(copies)))
-        day = dict(zip(copies, newest["date"].astype(str), strict=True))
-        return Composite(pd.Series(newest["value"].to_numpy(), index=index, dtype=float),
-                         str(newest["date"].max()), parts,
-                         dict(zip(index.tolist(), map(parts.index, copies), strict=True)),
-                         tuple(day[part] for part in parts))
+        # Each period's newest copy; on a tie, a dataset that is one copy (not one of several
+        # in a table) wins (sorted stably, the last of equals wins, as pandas chose).
+        newest: dict[str, _Copy] = {}
+        for copy in sorted(copies, key=lambda c: (c.date, c.plain, c.dataset, c.within)):
+            newest[copy.period] = copy
+        chosen = [newest[period] for period in sorted(newest)]
+        used = [(c.dataset, c.column, c.within) for c in chosen]
+        parts = tuple(sorted(set(used)))
+        day_of = {part: c.date for part, c in zip(used, chosen, strict=True)}
+        index = np.array([c.period for c in chosen], dtype=object)
+        return Composite(pd.Series(np.array([c.value for c in chosen], dtype=float),
+                                   index=index, dtype=float),
+                         max(c.date for c in chosen), parts,
+                         dict(zip(index.tolist(), map(parts.index, used), strict=True)),
+                         tuple(day_of[part] for part in parts))
 
     def datasets_of(self, series: str) -> list[str]:
         """Every dataset holding a copy of ``series``."""

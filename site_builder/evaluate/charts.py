@@ -283,7 +283,7 @@ def _from_python(target: str, scope: DataScope, charts_dir: Path
     if not isinstance(rows, pd.DataFrame):
         raise SiteError(f"python chart {target!r} must return an Altair chart built on a "
                         "pandas DataFrame")
-    vega = chart.to_dict()
+    vega = chart.to_dict(validate=False)
     for key in ("data", "datasets", "config", "$schema"):
         vega.pop(key, None)
     return rows.reset_index(drop=True), vega
