@@ -129,6 +129,7 @@ class SeriesIndex:
         self._holders: dict[str, list[str]] = {}
         self._current: dict[tuple[str, bool, dt.date | None], Composite] = {}
         self._copies: dict[str, list[_Copy]] | None = None
+        self._ids_sorted: tuple[str, ...] | None = None
         #: What a page layer computed once per composite (its citations), kept with it.
         self.memo: dict[object, object] = {}
 
@@ -185,7 +186,9 @@ class SeriesIndex:
         return self._rows
 
     def ids(self) -> list[str]:
-        return sorted(self.rows["id"].unique())
+        if self._ids_sorted is None:  # asked on every official() a page makes
+            self._ids_sorted = tuple(sorted(self.rows["id"].unique()))
+        return list(self._ids_sorted)
 
     def vintages(self, series: str) -> list[Vintage]:
         """The copies of ``series``, oldest first."""
