@@ -55,7 +55,7 @@ print(json.dumps({"times": times, "digest": digest.hexdigest()[:12]}))
 BUILD = ("import sys; from pathlib import Path; from site_builder.build.pipeline import build; "
          "from site_builder.project import Project; from site_builder.report import "
          "SilentReporter; build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), "
-         "SilentReporter(), Path(sys.argv[3]))")
+         "SilentReporter(), Path(sys.argv[3]), fork=True)")  # as the command line builds
 
 
 def shipped_specs() -> list[dict[str, object]]:

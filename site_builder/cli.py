@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             from site_builder.build.pipeline import build
 
             output = args.output.resolve() if args.output else None
-            build(project, reporter, output, drafts=args.drafts, strict=args.strict)
+            build(project, reporter, output, drafts=args.drafts, strict=args.strict,
+                  fork=True)
         elif args.command == "check":
             from site_builder.check import check
 

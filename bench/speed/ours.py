@@ -55,8 +55,9 @@ class TimedReporter(SilentReporter):
 
 reporter = TimedReporter()
 try:
+    # fork=True: this interpreter runs no other thread, as the command line's does not
     result = build(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), reporter,
-                   Path(sys.argv[3]))
+                   Path(sys.argv[3]), fork=True)
 except BuildFailed as exc:
     print(str(exc), file=sys.stderr)
     sys.exit(1)

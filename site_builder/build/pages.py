@@ -55,6 +55,7 @@ class Job:
     staging: Path
     present: Mapping[str, str]  # output path -> hash of the file now in output/
     workers: int | None = None  # processes that build pages; None: as the work pays for
+    fork: bool = False  # workers may be forked copies of this process: see start_method
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,16 @@ def _build_one(source: SourceFile) -> Built:
     return _builder(source)
 
 
-def start_method() -> str:
-    """How workers start: forked where that is safe, as a copy of this process with the page
-    machinery already imported (a spawned worker imports it again, about 0.6 s of CPU each);
-    spawned where this process runs other threads (the preview server), since a forked
-    child of a threaded process may hang on a lock another thread held, and where the
-    system has no fork."""
+def start_method(fork: bool) -> str:
+    """How workers start: forked, as a copy of this process with the page machinery already
+    imported (a spawned worker imports it again, about 0.6 s of CPU each), only where the
+    caller vouches for its process (``fork``: the command line, which starts no thread of
+    its own) and no other Python thread runs; spawned otherwise. A forked child of a process
+    running other threads may hang on a lock one of them held, and a library caller cannot
+    know its host's threads: pytest-xdist's workers run threads Python's ``threading`` does
+    not list, and the page workers forked there hung."""
     forkable = "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
-    return "fork" if forkable and threading.active_count() == 1 else "spawn"
+    return "fork" if fork and forkable and threading.active_count() == 1 else "spawn"
 
 
 def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
@@ -164,7 +167,7 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
         builder = PageBuilder(job)
         yield from (builder(source) for source in progress(sources, len(sources), "Building"))
         return
-    context = multiprocessing.get_context(start_method())
+    context = multiprocessing.get_context(start_method(job.fork))
     chunk = max(1, min(16, len(sources) // (workers * 8)))
     if context.get_start_method() == "fork":
         # what this process made so far is out of the collector's sight in the workers: a

@@ -60,7 +60,7 @@ class BuildResult:
 def build(project: Project, reporter: Reporter, output: Path | None = None,
           drafts: bool = False, strict: bool = False, today: dt.date | None = None,
           search: bool = True, workers: int | None = None, swap: bool = True,
-          indexer: Indexer = PAGEFIND) -> BuildResult:
+          indexer: Indexer = PAGEFIND, fork: bool = False) -> BuildResult:
     """Build the site into ``output`` (default ``output/``); nothing is written there unless
     all checks pass. Pages whose inputs did not change come from the build cache.
 
@@ -69,7 +69,9 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     index as it is (the preview updates it after the page reloads); the next build with
     ``search=True`` brings it up to date; ``indexer`` says how the index is made.
     ``workers`` is how many processes build the pages (1: this one only); by default as many
-    as the work pays for, up to one per core.
+    as the work pays for, up to one per core. They are spawned, unless ``fork`` says this
+    process runs no thread that Python's ``threading`` does not list (the command line
+    does): then they may be forked, which starts them quicker.
 
     The new site takes the place of ``output`` in one step (``swap``): a kill at any instant
     leaves the old site or the new. ``swap=False`` moves the changed files in one by one
@@ -84,7 +86,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     remove_stale_scratch()
     with reporter.stage("load"):
         plan = plan_build(project, output, reporter, drafts, strict, today or dt.date.today())
-    pages = build_stale(plan, output, drafts, workers, reporter)
+    pages = build_stale(plan, output, drafts, workers, fork, reporter)
     check_pages(plan, pages)
     site = site_files(plan, pages, output, indexer, reporter)
     published = publish(plan.cache, site, output, search, swap, indexer, reporter)
@@ -107,7 +109,7 @@ class Pages:
         return {relative: r.entry for relative, r in self.records.items() if r.entry}
 
 
-def build_stale(plan: Plan, output: Path, drafts: bool, workers: int | None,
+def build_stale(plan: Plan, output: Path, drafts: bool, workers: int | None, fork: bool,
                 reporter: Reporter) -> Pages:
     """Build the pages the cache cannot vouch for into a staging folder."""
     if not plan.stale:
@@ -118,7 +120,7 @@ def build_stale(plan: Plan, output: Path, drafts: bool, workers: int | None,
 
     stage = open_stage(output, plan.cache.present())
     job = Job(plan.project, load_config(plan.project), plan.status, drafts, plan.modules,
-              stage.folder, stage.present, workers)
+              stage.folder, stage.present, workers, fork)
     with reporter.stage("pages"):
         built = tuple(build_pages(plan.stale, job, reporter.progress))
     rebuilt = {b.relative: b.record for b in built if b.record is not None}
