@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from site_builder import __version__
 from site_builder.errors import BuildFailed, SiteError
@@ -179,6 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopped.", file=sys.stderr)
         return 130
     return 0
+
+
+def run() -> NoReturn:
+    """The command line's entry point: :func:`main`, then exit with its code, sparing the
+    exit a garbage collection over everything the command made (a quarter of a second
+    after a check)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def _fetch(project: Project, reporter: ConsoleReporter, args: argparse.Namespace) -> int:

@@ -215,6 +215,20 @@ def test_ids_title_lang_and_alt(site: Site) -> None:
     assert {p.path for p in problems} == {"404.html"}
 
 
+def test_attributes_written_without_a_value_read_as_a_browser_reads_them(site: Site) -> None:
+    """A bare ``alt`` is an empty one (decoration), a bare ``href`` links to the page itself,
+    and a bare ``defer`` defers; none of them is a problem, and what is one is still found."""
+    site.insert("404.html", '<main id="main">',
+                '<p><img src="/card.png" alt> <a href>this page</a> <a href=#main>top</a></p>')
+    script = "/" + str(next(site.output.glob("assets/search.*.js")).relative_to(site.output))
+    site.insert("404.html", "<title>", f'<script src="{script}" defer></script>')
+    assert site.check() == []
+    image = site.insert("404.html", '<main id="main">', '<p><img src="/card.png" hidden></p>')
+    anchor = site.insert("404.html", '<main id="main">', "<p><a href=#nowhere>gone</a></p>")
+    assert where(site.check(), "html") | where(site.check(), "link") == {
+        ("404.html", image + 1), ("404.html", anchor)}
+
+
 # -- 4. feed and sitemap --------------------------------------------------------------------------
 
 def test_feed_without_id_is_invalid(site: Site) -> None:

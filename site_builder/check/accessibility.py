@@ -42,7 +42,7 @@ RECORD = Path("check") / "a11y.json"  # under the project's cache folder
 def page_assets(site: BuiltSite, page: HtmlPage) -> list[str]:
     """The site's own stylesheets and scripts that ``page`` loads, as output files."""
     found = []
-    for element in page.elements:
+    for element in page.named("link", "script"):
         url = (element.attrs.get("href", "") if element.tag == "link"
                and "stylesheet" in element.attrs.get("rel", "").split()
                else element.attrs.get("src", "") if element.tag == "script" else "")

@@ -79,10 +79,12 @@ def browser_missing() -> str:
 
 
 def axe_source() -> bytes:
-    """axe-core as shipped inside the axe-playwright-python package."""
-    import axe_playwright_python
-
-    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_bytes()
+    """axe-core as shipped inside the axe-playwright-python package (found, not imported:
+    importing it imports Playwright, which only the browser's thread needs)."""
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or spec.origin is None:
+        raise BrowserFailed("the Python package axe-playwright-python is not installed")
+    return (Path(spec.origin).parent / "axe.min.js").read_bytes()
 
 
 def checker_version() -> str:

@@ -14,14 +14,16 @@ def check_links(site: BuiltSite) -> list[Problem]:
     problems = []
     for page in site.pages:
         for element in page.elements:
+            attrs = element.attrs
             for attr in LINK_ATTRS:
-                url = element.attrs.get(attr, "").strip()
+                url = attrs[attr].strip() if attr in attrs else ""
                 if url and site.internal(url):
                     problem = _broken(site, page.path, url)
                     if problem:
                         problems.append(Problem("link", page.path, element.line, problem,
                                                 "Fix the link in the brief or template."))
-            for part in element.attrs.get("data-parts", "").split():  # the search page's
+            parts = attrs["data-parts"].split() if "data-parts" in attrs else ()  # search page
+            for part in parts:
                 if site.file_for(part + ENTRY) is None:
                     problems.append(Problem(
                         "link", page.path, element.line, f"search index part {part} is missing",
