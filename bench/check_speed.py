@@ -94,14 +94,17 @@ def timed(project: Path, *command: str) -> tuple[float, float]:
     return seconds, cpu_of_children() - cpu
 
 
-def copy_project(target: Path, briefs: int | None) -> Path:
+def copy_project(target: Path, briefs: int | None, generated: bool = True) -> Path:
     """This checkout's content and templates in ``target``; only the first ``briefs``
-    written briefs when given (for a quick run)."""
+    written briefs when given, and no generated pages without ``generated`` (for a quick
+    run)."""
     shutil.copytree(ROOT / "content", target / "content")
     shutil.copytree(ROOT / "templates", target / "templates")
     if briefs is not None:
         for extra in sorted((target / "content" / "briefs").glob("*.md"))[briefs:]:
             extra.unlink()
+    if not generated:
+        shutil.rmtree(target / "content" / "generated", ignore_errors=True)
     return target
 
 
@@ -124,6 +127,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of every scenario (3)")
     parser.add_argument("--briefs", type=int, metavar="N",
                         help="keep only the first N written briefs (a quick run)")
+    parser.add_argument("--no-generated", action="store_true",
+                        help="leave out the pages content/generated/ makes (a quick run)")
     parser.add_argument("--no-browser", action="store_true",
                         help="check without axe-core (where Chromium is missing)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number")
@@ -132,7 +137,7 @@ def main() -> None:
     samples: dict[str, list[float]] = {name: [] for name in SCENARIOS}
     cpu: dict[str, list[float]] = {name: [] for name in SCENARIOS}
     with tempfile.TemporaryDirectory(prefix="check-speed-") as tmp:
-        project = copy_project(Path(tmp) / "project", args.briefs)
+        project = copy_project(Path(tmp) / "project", args.briefs, not args.no_generated)
         pages = 0
         for run in range(args.runs):
             for name, (seconds, used) in one_run(project, run, not args.no_browser).items():
