@@ -18,7 +18,7 @@ from site_builder.data.diff import PageChange, changed_sentences, sentences
 from site_builder.data.snapshot import Snapshot
 from site_builder.errors import SiteError
 from site_builder.evaluate.expressions import expression_environment
-from site_builder.evaluate.page import Page, evaluate, url_for
+from site_builder.evaluate.page import Page, evaluate
 from site_builder.project import Project
 
 
@@ -104,7 +104,7 @@ def _pages(project: Project, snapshot: Snapshot) -> _Pages:
         except SiteError as exc:
             broken.setdefault(_relative(source.path, project.root), str(exc.message))
             continue
-        docs.setdefault(url_for(doc), doc)  # two pages at one address: the build says so
+        docs.setdefault(doc.url, doc)  # two pages at one address: the build says so
     return _Pages(docs, broken)
 
 

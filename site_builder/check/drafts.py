@@ -7,7 +7,6 @@ from html import escape
 from site_builder.check.built_site import BuiltSite, source_briefs
 from site_builder.check.problem import Problem
 from site_builder.content.document import FrontMatter
-from site_builder.evaluate.page import url_for
 
 
 def check_drafts(site: BuiltSite) -> list[Problem]:
@@ -17,7 +16,7 @@ def check_drafts(site: BuiltSite) -> list[Problem]:
     for doc in source_briefs(site.project):
         if not (isinstance(doc.meta, FrontMatter) and doc.meta.draft):
             continue
-        url, title = url_for(doc), doc.meta.title
+        url, title = doc.url, doc.meta.title
         if (site.output / url.strip("/")).exists():
             problems.append(Problem("draft", url.strip("/") + "/index.html", None,
                                     f"the draft {title!r} is published", hint))

@@ -28,7 +28,6 @@ from site_builder.check.html_rules import check_html
 from site_builder.check.links import check_links
 from site_builder.check.metadata import check_metadata
 from site_builder.check.problem import Problem, build_problem
-from site_builder.check.stale import check_stale
 from site_builder.check.typed import check_typed
 from site_builder.check.unsafe import check_unsafe
 from site_builder.check.weight import WEIGHT_BUDGET, check_weight
@@ -99,6 +98,10 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         ("metadata", lambda: check_metadata(site)),
     ]
     if stale:
+        # imported here: it evaluates the briefs (pandas, the expressions), which an offline
+        # check never needs unless it builds pages
+        from site_builder.check.stale import check_stale
+
         checks.append(("stale", lambda: check_stale(project, today, reporter)))
     else:
         reporter.info("Skipped: data freshness against the release calendar (offline).")

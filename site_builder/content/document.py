@@ -103,6 +103,13 @@ class Document:
             return self.meta.slug
         return str(self.row["slug"]) if self.row else self.path.stem
 
+    @property
+    def url(self) -> str:
+        """``/briefs/SLUG/``, ``/partners/SLUG/`` for a partner profile, ``/SLUG/`` for a page."""
+        if isinstance(self.meta, FrontMatter):
+            return f"/{self.meta.section}/{self.slug}/"
+        return f"/{self.slug}/"
+
 
 def _construct(yaml_text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """Parse the YAML mapping, keeping the line (in the file) where each key stands."""

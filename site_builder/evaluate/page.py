@@ -70,13 +70,6 @@ def entry_for(page: Page) -> Entry:
                  charts=tuple(chart.id for chart in page.charts))
 
 
-def url_for(doc: Document) -> str:
-    """``/briefs/SLUG/``, ``/partners/SLUG/`` for a partner profile, ``/SLUG/`` for a page."""
-    if isinstance(doc.meta, FrontMatter):
-        return f"/{doc.meta.section}/{doc.slug}/"
-    return f"/{doc.slug}/"
-
-
 def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, charts_dir: Path
              ) -> Page:
     """Compute every figure, claim and chart of ``doc``; raises SiteError with file and line."""
@@ -108,7 +101,7 @@ def evaluate(doc: Document, snapshot: Snapshot, env: SandboxedEnvironment, chart
         for source in chart.sources:
             scope.citations.add(source)
     return Page(
-        doc=doc, url=url_for(doc), charts=charts,
+        doc=doc, url=doc.url, charts=charts,
         # raw HTML held to the allowlist before the build's own figures and charts go in
         body_html=scope.citations.fill_figures(sanitise.checked(
             to_html(markdown_text), markdown_text, doc.path, doc.body_line, doc.kind)),
