@@ -14,7 +14,7 @@ from conftest import TinyProject
 from site_builder.check.accessibility import check_accessibility, edited_since_last_judged
 from site_builder.check.browser import browser_missing
 from site_builder.check.built_site import BuiltSite
-from site_builder.check.gate import check
+from site_builder.check.gate import check, check_site
 from site_builder.check.html_rules import check_html
 from site_builder.check.problem import Problem
 from site_builder.project import Project
@@ -202,3 +202,26 @@ def test_the_browser_starts_before_the_build_only_once_a_source_changed(site: Ch
     brief = site.project.briefs / "tariffs.md"
     brief.write_text(brief.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
     assert edited_since_last_judged(site.project)
+
+
+def test_what_the_checks_read_of_a_page_is_kept_and_follows_every_edit(site: Checked) -> None:
+    """The second check reads the first one's record of each page; a page edited by hand
+    since is read again (its new problems found, on their lines), and so is any page once
+    the record is damaged."""
+    def problems() -> set[tuple[str, str, int | None]]:
+        return {(p.kind, p.path, p.line) for p in check_site(
+            site.project, site.output, SilentReporter(), browser=False, stale=False)}
+
+    assert problems() == set()
+    record = site.project.cache / "check" / "pages.json"
+    assert record.is_file()
+    text = (site.output / BRIEF_PAGE).read_text("utf-8")
+    line = text[:text.index('<main id="main">')].count("\n") + 1
+    site.edit(BRIEF_PAGE, '<main id="main">',
+              '<main id="main"><a href="/nowhere/" onclick="go()">x</a>')
+    assert problems() == {("link", BRIEF_PAGE, line), ("unsafe", BRIEF_PAGE, line)}
+    site.edit(BRIEF_PAGE, '<a href="/nowhere/" onclick="go()">x</a>', "")
+    assert problems() == set()
+    site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main"><a href="#gone">x</a>')
+    record.write_bytes(b'{"version": "\xff')
+    assert problems() == {("link", BRIEF_PAGE, line)}

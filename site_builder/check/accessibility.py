@@ -75,7 +75,7 @@ class AssetFiles:
 def page_key(page: HtmlPage, assets: list[str], known: AssetFiles) -> str:
     """A hash of what the browser loads for ``page``: its bytes and its ``assets`` (path and
     bytes)."""
-    h = hashlib.sha256(page.text.encode("utf-8"))
+    h = hashlib.sha256(page.digest.encode())
     for asset in assets:
         h.update(f"\0{asset}\0{known.hash(asset)}".encode())
     return h.hexdigest()

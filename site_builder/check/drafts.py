@@ -28,7 +28,7 @@ def check_drafts(site: BuiltSite) -> list[Problem]:
                     problems.append(Problem("draft", name, number,
                                             f"{name} lists the draft {title!r}", hint))
         for page in site.pages:
-            for element in page.elements:
+            for element in page.checked:
                 if element.attrs.get("href") in (url, site.base_url + url.lstrip("/")) \
                         and not page.path.startswith(url.strip("/")):
                     problems.append(Problem("draft", page.path, element.line,

@@ -42,7 +42,7 @@ def check_external(site: BuiltSite, cache_file: Path, http_get: HttpGet | None =
     own = urlsplit(site.base_url).netloc
     found: dict[str, list[tuple[str, int]]] = {}
     for page in site.pages:
-        for element in page.elements:
+        for element in page.checked:
             for attr in LINK_ATTRS:
                 url = element.attrs.get(attr, "").strip().split("#")[0]
                 parts = urlsplit(url)

@@ -118,5 +118,6 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
                     problems.append(build_problem(project, exc, kind))
     finally:
         a11y.close()
+    site.save()
     reporter.info(f"Checked {len(site.pages)} pages: {len(problems)} problem(s)")
     return problems

@@ -7,7 +7,6 @@ same bytes (a chart's current and versioned embed pages) are parsed once.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,8 +25,7 @@ def check_html(site: BuiltSite, full: bool = False) -> list[Problem]:
     each page changed since it last passed (on every page with ``full``)."""
     record = PassRecord(site.project.cache / RECORD, version_of(
         Path(__file__).read_bytes(), html5lib.__version__.encode()), full)
-    keys = {page.path: hashlib.sha256(page.text.encode("utf-8")).hexdigest()
-            for page in site.pages}
+    keys = {page.path: page.digest for page in site.pages}
     problems: list[Problem] = []
     found: dict[str, list[Problem]] = {}  # key -> the problems of the first page with it
     for page in site.pages:

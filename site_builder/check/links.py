@@ -13,7 +13,7 @@ def check_links(site: BuiltSite) -> list[Problem]:
     """Every internal href and src leads to a file, and every #fragment to an id there."""
     problems = []
     for page in site.pages:
-        for element in page.elements:
+        for element in page.checked:
             attrs = element.attrs
             for attr in LINK_ATTRS:
                 url = attrs[attr].strip() if attr in attrs else ""

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from site_builder.check.built_site import LINK_ATTRS, BuiltSite
+from site_builder.check.built_site import URL_ATTRS, BuiltSite
 from site_builder.check.problem import Problem
 from site_builder.content import sanitise
 
 #: Where the site's own scripts are served from; a <script src> elsewhere is not the site's.
 OWN_SCRIPTS = ("/assets/", "/pagefind/")
-#: URL schemes that run code when followed, and the attributes that hold URLs.
+#: URL schemes that run code when followed.
 SCRIPT_SCHEMES = frozenset({"javascript", "vbscript"})
-URL_ATTRS = frozenset({*LINK_ATTRS, "action", "formaction", "poster", "data", "cite",
-                       "background", "ping"})
 
 
 def check_unsafe(site: BuiltSite) -> list[Problem]:
@@ -23,7 +21,7 @@ def check_unsafe(site: BuiltSite) -> list[Problem]:
     hint = ("Remove it: the site runs only its own scripts. If a template added it, fix the "
             "template; a brief's raw HTML is held to the allowlist in README, 'Text'.")
     for page in site.pages:
-        for element in page.elements:
+        for element in page.checked:
             attrs = element.attrs
             if element.tag == "script" and not _own_script(site, attrs):
                 what = f"src={attrs['src']!r}" if "src" in attrs else "inline"

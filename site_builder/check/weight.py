@@ -17,14 +17,14 @@ def check_weight(site: BuiltSite, budget: int = WEIGHT_BUDGET) -> list[Problem]:
     css = len(gzip.compress(css_file.read_bytes())) if css_file.exists() else 0
     for page in site.pages:
         if page.path.startswith(("briefs/", "partners/")):
-            html = len(gzip.compress(page.text.encode()))
+            html = page.gzipped
             if html + css > budget:
                 problems.append(Problem(
                     "weight", page.path, None,
                     f"{(html + css) / 1024:.1f} KB gzipped (HTML {html / 1024:.1f} KB, "
                     f"site.css {css / 1024:.1f} KB), over the budget of {budget / 1024:.0f} KB",
                     "Move long tables into CSV downloads, or split the brief."))
-        for element in page.elements:
+        for element in page.checked:
             attrs = element.attrs
             if (element.tag == "script" and element.in_head and "src" in attrs
                     and not {"defer", "async"} & set(attrs) and attrs.get("type") != "module"):
