@@ -184,6 +184,23 @@ def test_check_finds_scripts_handlers_and_javascript_urls_added_by_hand(
     assert "evil.example" in found[3][2]
 
 
+def test_check_finds_code_in_the_page_an_iframe_holds_and_not_in_text(
+        tiny: TinyProject) -> None:
+    """An iframe's srcdoc= is a page of its own, whose scripts run; markup inside a
+    <textarea> is text a reader sees, and runs nothing."""
+    tiny.brief("normal", HEAD + CHART)
+    tiny.build()
+    page = tiny.output / "briefs" / "normal" / "index.html"
+    lines = page.read_text("utf-8").split("\n")
+    at = next(n for n, line in enumerate(lines) if "<main" in line) + 1
+    lines[at:at] = ['<iframe srcdoc="<p>fine</p><img src=x onerror=&quot;alert(1)&quot;>">'
+                    "</iframe>", "<textarea><img src=x onerror=alert(1)></textarea>",
+                    '<iframe srcdoc="<p>A quiet page</p>"></iframe>']
+    page.write_text("\n".join(lines), "utf-8")
+    assert unsafe(tiny) == [("briefs/normal/index.html", at + 1,
+                             "an event handler onerror= on <img>, in srcdoc= on <iframe>")]
+
+
 def test_check_reports_a_brief_with_raw_script_as_unsafe(tiny: TinyProject) -> None:
     tiny.brief("hostile", HEAD + "<script>alert(1)</script>\n")
     problems = check(tiny.project, SilentReporter(), tiny.output, browser=False, stale=False)

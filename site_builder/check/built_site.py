@@ -40,7 +40,7 @@ LINK_ATTRS = ("href", "src", "xlink:href")
 URL_ATTRS = frozenset({*LINK_ATTRS, "action", "formaction", "poster", "data", "cite",
                        "background", "ping"})
 #: The attributes the checks other than ``html`` read, besides ``on...`` event handlers.
-READ_ATTRS = URL_ATTRS | {"id", "name", "data-parts"}
+READ_ATTRS = URL_ATTRS | {"id", "name", "data-parts", "srcdoc"}
 RECORD = Path("check") / "pages.json"  # under the project's cache folder
 
 
@@ -137,7 +137,8 @@ Recorded = tuple[tuple[Element, ...], int | None]
 
 def read_by_checks(element: Element) -> bool:
     """Whether a check other than ``html`` reads ``element``: a script, a stylesheet link, a
-    link, or an element with a URL, an id, a name, search parts or an event handler."""
+    link, or an element with a URL, an id, a name, search parts, a page in ``srcdoc`` or an
+    event handler."""
     return (element.tag in ("script", "link", "a") or not READ_ATTRS.isdisjoint(element.attrs)
             or any(name.startswith("on") for name in element.attrs))
 
