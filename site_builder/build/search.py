@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import orjson
@@ -64,17 +65,22 @@ class Indexer:
     binary: str | None = None
     link: Callable[[Path, Path], None] = symlink
 
-    def program(self) -> str:
-        """The Pagefind program to run."""
+    def program(self) -> tuple[str, str]:
+        """The Pagefind program to run, and what tells it from another: for the one
+        installed with site_builder its version and size, the same on every machine (the
+        index's record is published with the site, and must not change with where or when
+        Pagefind was installed); for another, its path, size and modification time."""
         if self.binary is not None:
-            return self.binary
+            size, time = file_stamp(Path(self.binary))
+            return self.binary, f"{self.binary} {size} {time}"
         try:  # the binary itself, not `python -m pagefind`: no second interpreter to start
             # imported here: a missing Pagefind is a build error when there is something to
             # index, not a failure to import site_builder
             from pagefind_bin import get_executable
 
-            return str(get_executable())
-        except (ImportError, FileNotFoundError) as exc:
+            binary = Path(get_executable())
+            return str(binary), f"pagefind {version('pagefind_bin')} {binary.stat().st_size}"
+        except (ImportError, FileNotFoundError, PackageNotFoundError) as exc:
             raise SiteError(f"Pagefind, which builds the search index, is missing: {exc}",
                             hint=REINSTALL) from exc
 
@@ -118,9 +124,7 @@ def index_site(folder: Path, pages: Mapping[str, str],
     runs, ``cancelled`` is asked; when it says yes, Pagefind is stopped and
     :class:`Cancelled` raised."""
     target = folder / SEARCH
-    binary = indexer.program()
-    size, time = file_stamp(Path(binary))
-    stamp = f"{binary} {size} {time}"  # another Pagefind means new bundles
+    binary, stamp = indexer.program()  # another Pagefind means new bundles
     split = parts(pages, indexer)
     wanted = {name: hashlib.sha256("\n".join(
         [stamp, *(f"{page} {pages[page]}" for page in members)]).encode()).hexdigest()
