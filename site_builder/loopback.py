@@ -10,6 +10,7 @@ the tests use that; the preview gives the server its own request handler.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -71,6 +72,10 @@ class LoopbackServer(ThreadingHTTPServer):
             self._thread.join(timeout=5)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        """Show a handler's crash; a browser that went away mid-answer (a page left before
+        its images loaded) is no news."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
         if self.reporter is None:
             super().handle_error(request, client_address)
         else:

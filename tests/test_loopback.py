@@ -45,6 +45,26 @@ def test_a_crash_is_told_to_the_reporter_and_the_server_answers_on() -> None:
     assert "RuntimeError: a bug in the handler" in warning
 
 
+@pytest.mark.parametrize("gone", [BrokenPipeError, ConnectionResetError, ConnectionAbortedError])
+def test_a_browser_that_leaves_mid_answer_is_no_news(gone: type[ConnectionError]) -> None:
+    """A page left before its images arrived: `check` printed a BrokenPipeError traceback."""
+    reporter = SilentReporter()
+    server = LoopbackServer(_Crashes, reporter=reporter)
+    try:
+        try:
+            raise gone("the client closed the connection")
+        except ConnectionError:
+            server.handle_error(None, ("127.0.0.1", 1))
+        try:
+            raise RuntimeError("a bug in the handler")
+        except RuntimeError:
+            server.handle_error(None, ("127.0.0.1", 1))
+    finally:
+        server.stop()
+    [warning] = reporter.warnings
+    assert "RuntimeError: a bug in the handler" in warning
+
+
 @pytest.mark.parametrize("started", [True, False])
 def test_a_stopped_server_frees_its_port(started: bool) -> None:
     server = LoopbackServer(_Crashes)
