@@ -1,8 +1,8 @@
 """Build the pages that need it, each from source to staged files: parse, evaluate, draw its
 charts, render, stage. Here, or on every core when there is enough work to share.
 
-This module loads the page machinery (Markdown, Jinja, pydantic, pandas): a build imports it
-only when it has pages to build.
+This module loads the page machinery (Markdown, Jinja, pydantic): a build imports it only
+when it has pages to build. pandas comes with the first page that reads data.
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
                 ) -> Iterator[Built]:
     """Each source built, in order: in this process, or on every core when the work is
     large enough to pay for starting workers."""
-    work = sum(CHARTED if source.charted else 1 for source in sources)
+    charted = sum(source.charted for source in sources)
+    work = len(sources) + (CHARTED - 1) * charted
     workers = (min(os.cpu_count() or 1, work // PER_WORKER) if job.workers is None
                else min(job.workers, len(sources)))
     if workers < 2:
@@ -172,6 +173,8 @@ def build_pages(sources: Sequence[SourceFile], job: Job, progress: Progress
     if context.get_start_method() == "fork":
         # what this process made so far is out of the collector's sight in the workers: a
         # full collection there would walk it all (and copy every page of memory it touches)
+        if charted:  # their workers all read data: pandas imported once, not once each
+            import pandas  # noqa: F401
         gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start,

@@ -12,10 +12,7 @@ import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-from pandas.api.types import is_numeric_dtype
+from typing import TYPE_CHECKING, Any
 
 from site_builder import formatting
 from site_builder.content.fences import ChartBlock
@@ -26,6 +23,9 @@ from site_builder.evaluate import chart_checks, overlaps, theme
 from site_builder.evaluate.data_scope import DataScope
 from site_builder.evaluate.figures import Source, within
 from site_builder.project import EVENTS_FILE, GROUPS_FILE
+
+if TYPE_CHECKING:  # imported where used: a site whose pages read no data never loads pandas
+    import pandas as pd
 
 #: Keys of a chart block handled here; the Vega-Lite keys below pass through to the spec.
 OWN_KEYS = {"id", "title", "data", "official", "where", "annual", "since", "until", "scale",
@@ -62,6 +62,8 @@ class Chart:
 
     def csv(self) -> str:
         """The rows as CSV; text cells that a spreadsheet would run as formulas are defused."""
+        from pandas.api.types import is_numeric_dtype
+
         rows = self.rows.copy()
         for column in rows.columns:
             if not is_numeric_dtype(rows[column]):  # numbers are numbers, whatever their sign
@@ -153,6 +155,8 @@ def _prepare(block: dict[str, Any], scope: DataScope, charts_dir: Path, number: 
 
 
 def _rows(block: dict[str, Any], scope: DataScope, scale: float) -> pd.DataFrame:
+    import pandas as pd
+
     if "official" in block:
         frame, dims = _official(block, scope)
     else:
@@ -188,6 +192,8 @@ def _dataset_rows(block: dict[str, Any], scope: DataScope) -> tuple[pd.DataFrame
     where = block.get("where") or {}
     if not isinstance(where, dict):
         raise SiteError("`where` takes `column: value` pairs, e.g. where: {series_id: BOPGTB}")
+    import pandas as pd
+
     names = block["data"] if isinstance(block["data"], list) else [block["data"]]
     parts = []
     for name in names:
@@ -210,6 +216,8 @@ def _official(block: dict[str, Any], scope: DataScope) -> tuple[pd.DataFrame, li
     vintage), told apart by a ``series_id`` column."""
     if "data" in block or "where" in block:
         raise SiteError("`official` names the series itself: drop `data` and `where`")
+    import pandas as pd
+
     wanted = block["official"] if isinstance(block["official"], list) else [block["official"]]
     parts = []
     for series_id in wanted:
@@ -279,6 +287,8 @@ def _from_python(target: str, scope: DataScope, charts_dir: Path
         raise
     except Exception as exc:
         raise _located_bug(exc, path, target) from exc
+    import pandas as pd
+
     rows = getattr(chart, "data", None)
     if not isinstance(rows, pd.DataFrame):
         raise SiteError(f"python chart {target!r} must return an Altair chart built on a "

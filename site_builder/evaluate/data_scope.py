@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
-import pandas as pd
 
 from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.data.vintages import Composite, vintage_dates
 from site_builder.errors import SiteError, quoted
 from site_builder.evaluate.figures import Figure, Series, Source, change, normalise_period
 from site_builder.evaluate.recorder import Recorder, Tape
+
+if TYPE_CHECKING:  # imported where used: a site whose pages read no data never loads pandas
+    import pandas as pd
 
 T = TypeVar("T")
 
@@ -211,6 +213,8 @@ class DataScope:
             kind, scale = "ratio", 0.01
         else:
             kind, scale = dataset.meta.unit_kind, dataset.meta.scale
+        import pandas as pd
+
         values = pd.Series(numbers.to_numpy() * scale, index=frame["period"].to_numpy(),
                            dtype=float)
         label = name + "".join(f", {k}={v}" for k, v in filters.items())

@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from site_builder.errors import SiteError
+
+if TYPE_CHECKING:  # imported where used: a site whose pages read no data never loads pandas
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class Series:
             raise SiteError(
                 f"{self.what} has no value for {key}",
                 hint=f"It covers {self.values.index[0]} to {self.values.index[-1]}.")
+        import pandas as pd
         value = self.values[key]
         if pd.isna(value):
             raise SiteError(f"{self.what} has no value for {key}: the source gives none")
@@ -284,6 +288,7 @@ class Series:
 
     def total(self, start: object, end: object) -> Figure:
         """The sum from ``start`` to ``end``, e.g. a year to date; every period must be there."""
+        import pandas as pd
         part = self.between(start, end).values
         expected = pd.period_range(str(part.index[0]), str(part.index[-1]),
                                    freq="M" if self.monthly else "Y") if len(part) else []
@@ -299,6 +304,7 @@ class Series:
 
         A year bound covers its months: ``between(2023, 2023)`` keeps all of 2023.
         """
+        import pandas as pd
         mask = within(pd.Index(self.values.index), start, end)
         return self._also(replace(self, values=self.values[mask], current=None),
                           lambda s: s.between(start, end))
@@ -368,6 +374,7 @@ def _joined_dates(left: Series, right: Series, sources: tuple[Source, ...]
 def _listed(periods: Iterable[object]) -> Iterable[object]:
     """``periods`` as a plain list where they are a pandas index: iterating one item by item
     costs a hundred times more."""
+    import pandas as pd
     return periods.tolist() if isinstance(periods, pd.Index) else periods
 
 

@@ -8,12 +8,12 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
-from pandas.api.types import is_numeric_dtype
+from typing import TYPE_CHECKING, Any
 
 from site_builder.errors import SiteError
+
+if TYPE_CHECKING:  # imported where used: a site whose pages read no data never loads pandas
+    import pandas as pd
 
 #: What a chart's marks are called in the note, by mark type.
 MARK_WORDS = {"bar": ("bar", "bars"), "line": ("line", "lines"), "area": ("area", "areas"),
@@ -64,6 +64,8 @@ def load_groups(path: Path) -> tuple[Group, ...]:
 def note(rows: pd.DataFrame, spec: dict[str, Any], groups: tuple[Group, ...]) -> str:
     """A sentence for each group the rows hold beside some of its members, e.g. "The
     European Union includes Germany and Ireland: their bars are part of the EU's."."""
+    from pandas.api.types import is_numeric_dtype
+
     one, many = MARK_WORDS.get(_mark(spec), ("figure", "figures"))
     sentences = []
     for column in rows.columns:
