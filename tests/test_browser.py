@@ -469,6 +469,9 @@ def search_ready(page: Page, server: str) -> None:
 def search_results(page: Page, server: str) -> None:
     search_ready(page, server)
     page.locator(".pagefind-ui__search-input").press_sequentially("pharmaceutical")
+    # the results of the whole word, not those of a prefix typed on the way (on a loaded
+    # machine, "pharm"'s may still be showing when the first result turns visible)
+    page.locator(".pagefind-ui__message", has_text="pharmaceutical").wait_for()
     page.locator(".pagefind-ui__result").first.wait_for(state="visible")
 
 
