@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = "briefs/us-trade-deficit-2024/index.html"
 # each build runs this checkout's code, whatever else is installed
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    # no cache shared between projects: each build from nothing bundles Vega itself, as
+    # the first on a machine does
+    "SITE_BUILDER_USER_CACHE": ""}
 
 
 def timed_build(output: Path, cache: Path) -> float:

@@ -15,9 +15,11 @@ of these fonts) and as vl-convert draws on its own. Every run renders the shippe
 chart specs ROUNDS times in a fresh interpreter after one warm-up chart; the figure is the
 median round's milliseconds per chart, and the SVGs' digest shows whether the bytes moved.
 
-The build line: a cold `build` of the shipped site (empty caches, fresh interpreter) beside
-the same specs' render time, as the build draws, divided by the cores. The issue's target
-is a ratio of at most 1.3.
+The build lines: a cold `build` of the shipped site (empty project cache, fresh interpreter)
+beside the same specs' render time, as the build draws, divided by the cores; first as the
+first build on a machine, which bundles Vega for the interactive charts, then as any later
+one, which finds that bundle in the user's cache. The issue's target is a ratio of at most
+1.3.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    # no cache shared between projects: each build from nothing bundles Vega itself, as
+    # the first on a machine does
+    "SITE_BUILDER_USER_CACHE": ""}
 SYSTEM = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 RENDER = """
 import hashlib, json, sys, time, vl_convert
@@ -132,15 +137,30 @@ def main() -> int:
                 how = "as the build draws" if settled else "vl-convert on its own"
                 print(f"  {how:22} {name:25} {median / len(specs) * 1000:6.1f} ms/chart "
                       f"(rounds {min(times):.2f}-{max(times):.2f} s; svg {result['digest']})")
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", BUILD, str(ROOT), str(work / "cache"),
-                        str(work / "output")], env=ENV, check=True)
-        wall = time.perf_counter() - start
+        first = cold_build(work / "first", ENV)
+        # the same, on a machine that has built a site before: the Vega bundle that build
+        # made (in its project's cache here) waits in the user's cache
+        user = work / "user-cache"
+        user.mkdir()
+        for bundle in (work / "first" / "cache").glob("vega-embed-*.js"):
+            bundle.rename(user / bundle.name)
+        again = cold_build(work / "again", {**ENV, "SITE_BUILDER_USER_CACHE": str(user)})
     floor = settled_seconds / cores
-    print(f"cold build of the shipped site {wall:.2f} s; its charts' render time "
-          f"{settled_seconds:.2f} s / {cores} cores = {floor:.2f} s; ratio {wall / floor:.2f} "
-          "(target at most 1.3)")
+    print(f"its charts' render time {settled_seconds:.2f} s / {cores} cores = {floor:.2f} s")
+    for wall, how in ((first, "the first on this machine"),
+                      (again, "Vega already bundled on this machine")):
+        print(f"cold build of the shipped site, {how}: {wall:.2f} s; ratio "
+              f"{wall / floor:.2f} (target at most 1.3)")
     return 0
+
+
+def cold_build(work: Path, env: dict[str, str]) -> float:
+    """Seconds a build of the shipped site takes in a fresh interpreter, with an empty
+    cache and no output (both in ``work``)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", BUILD, str(ROOT), str(work / "cache"),
+                    str(work / "output")], env=env, check=True)
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,34 @@ from pathlib import Path
 #: the aggregates (with their members) that overlap notes know.
 EVENTS_FILE = Path("data") / "events.toml"
 GROUPS_FILE = Path("data") / "groups.toml"
+
+#: Where this user's builds keep what depends only on the installed packages, whatever the
+#: project: set it to a folder, or to nothing to keep everything in each project's cache.
+USER_CACHE_VARIABLE = "SITE_BUILDER_USER_CACHE"
+
+
+def user_cache() -> Path | None:
+    """The folder every project of this user shares (``$SITE_BUILDER_USER_CACHE``, else
+    ``$XDG_CACHE_HOME/site_builder``, else ``~/.cache/site_builder``), made if need be; None
+    where the variable is set empty, or the folder cannot be made or written."""
+    chosen = os.environ.get(USER_CACHE_VARIABLE)
+    if chosen is not None:
+        folder = Path(chosen) if chosen else None
+    elif xdg := os.environ.get("XDG_CACHE_HOME"):
+        folder = Path(xdg) / "site_builder"
+    else:
+        try:
+            folder = Path.home() / ".cache" / "site_builder"
+        except RuntimeError:  # no home known
+            return None
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK | os.X_OK) else None
+
 
 @dataclass(frozen=True)
 class Project:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from site_builder.build.pipeline import BuildResult, build
 from site_builder.check.browser import CHROMIUM, CHROMIUM_ARGS
-from site_builder.project import Project
+from site_builder.project import USER_CACHE_VARIABLE, Project
 from site_builder.report import SilentReporter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,6 +103,21 @@ def run_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     basetemp inside it; a run without workers has only its own."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's cache for this run (the Vega bundle, made once for every worker and every
+    build the tests start), in place of the real one: no test reads or leaves anything in
+    the home folder."""
+    folder = run_temp(tmp_path_factory) / "user-cache"
+    before = os.environ.get(USER_CACHE_VARIABLE)
+    os.environ[USER_CACHE_VARIABLE] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ[USER_CACHE_VARIABLE]
+    else:
+        os.environ[USER_CACHE_VARIABLE] = before
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,8 @@ from site_builder.build import search
 from site_builder.build.pipeline import build
 from site_builder.cli import main
 from site_builder.errors import BuildFailed
-from site_builder.project import Project
+from site_builder.evaluate.charts import VL_CONVERT_VERSION
+from site_builder.project import USER_CACHE_VARIABLE, Project
 from site_builder.report import SilentReporter
 
 FolderBytes = Callable[[Path], dict[str, bytes]]
@@ -638,6 +639,47 @@ def test_second_build_takes_every_chart_from_the_cache(
     assert folder_bytes(tiny.root / "elsewhere") == before
 
 
+def vega_asset(output: Path) -> bytes:
+    """The Vega bundle a built site serves (its name carries a hash of its bytes)."""
+    [bundle] = (output / "assets").glob("vega-embed.*.js")
+    return bundle.read_bytes()
+
+
+MARKER = b"/* a Vega bundle already made */ window.vegaEmbed = function () {};\n"
+
+
+@pytest.mark.slow(3)
+def test_a_machine_bundles_vega_once_for_every_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bundling Vega takes a second of CPU and depends on vl-convert alone: a project built
+    from nothing uses the bundle a build of another project made on this machine."""
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv(USER_CACHE_VARIABLE, str(user))
+    first = TinyProject(tmp_path / "first", tmp_path / "first-cache")
+    first.brief("deficit", GOOD + CHART)
+    first.build()
+    [made] = user.glob("vega-embed-*.js")
+    assert vega_asset(first.output) == made.read_bytes()
+    assert b"vegaEmbed" in made.read_bytes()
+    made.write_bytes(MARKER)  # what the next project serves tells where its bundle came from
+    second = TinyProject(tmp_path / "second", tmp_path / "second-cache")
+    second.brief("deficit", GOOD + CHART)
+    second.build()
+    assert vega_asset(second.output) == MARKER
+    assert not list((tmp_path / "second-cache").glob("vega-embed-*"))
+
+
+def test_with_the_user_cache_switched_off_the_bundle_stays_in_the_project(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(USER_CACHE_VARIABLE, "")
+    tiny = TinyProject(tmp_path / "project", tmp_path / "cache")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / f"vega-embed-{VL_CONVERT_VERSION}.js").write_bytes(MARKER)
+    tiny.brief("deficit", GOOD + CHART)
+    tiny.build()
+    assert vega_asset(tiny.output) == MARKER
+
+
 # -- (j) determinism ----------------------------------------------------------------------------
 
 @pytest.mark.slow(54)
@@ -679,7 +721,8 @@ KILLABLE_BUILD = """\
 import sys
 from pathlib import Path
 from site_builder.build.pipeline import build
-from site_builder.project import Project
+from site_builder.evaluate.charts import VL_CONVERT_VERSION
+from site_builder.project import USER_CACHE_VARIABLE, Project
 from site_builder.report import SilentReporter
 root = Path(sys.argv[1])
 build(Project(root, cache_dir=Path(sys.argv[2])), SilentReporter(), root / "output", workers=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
@@ -130,14 +131,17 @@ def embed_frame(page: Page) -> Frame:
 
 def fitted(page: Page, frame: Frame) -> tuple[float, float]:
     """(the frame's height on the host page, the height of the page inside it), once the
-    host has applied the height the frame reported."""
-    inner = frame.evaluate("Math.ceil(document.documentElement.getBoundingClientRect().height)")
-    page.wait_for_function(
-        "h => Math.abs(document.querySelector('figure.trade-embed iframe')"
-        ".getBoundingClientRect().height - h) < 1.5", arg=inner)
-    outer = page.eval_on_selector("figure.trade-embed iframe",
-                                  "f => f.getBoundingClientRect().height")
-    return outer, inner
+    host has applied the height the frame reported: both are read again until they agree
+    (for up to 10 s), as the frame may still be laying out at a new width."""
+    deadline = time.monotonic() + 10
+    while True:
+        inner = frame.evaluate(
+            "Math.ceil(document.documentElement.getBoundingClientRect().height)")
+        outer = page.eval_on_selector("figure.trade-embed iframe",
+                                      "f => f.getBoundingClientRect().height")
+        if abs(outer - inner) < 1.5 or time.monotonic() > deadline:
+            return outer, inner
+        page.wait_for_timeout(50)
 
 
 def test_the_live_snippet_frames_the_chart_and_follows_the_hosts_width(

@@ -14,6 +14,7 @@ from site_builder.atomic import write_file
 from site_builder.charts.fonts import settle_fonts
 from site_builder.errors import SiteError
 from site_builder.evaluate.charts import VL_CONVERT_VERSION, Chart
+from site_builder.project import user_cache
 
 
 class Renderer:
@@ -60,13 +61,16 @@ def vega_bundle(cache_dir: Path) -> bytes:
     """Vega, Vega-Lite and vega-embed in one script, served from the site (no CDN).
 
     Built from the copies inside vl-convert, so the interactive charts use the same Vega
-    as the static SVG; cached per vl-convert version because bundling takes over a second
-    of CPU. Processes sharing the cache (a build's workers) bundle it once: the first takes
-    a lock beside it, the others wait for its file.
+    as the static SVG. Bundling takes about a second of CPU, and the bundle depends on the
+    vl-convert version alone: it is made once per machine and version, in the user's cache
+    (:func:`~site_builder.project.user_cache`), or in the project's ``cache_dir`` where there
+    is none. Processes sharing it (a build's workers, builds of other projects) bundle it
+    once: the first takes a lock beside it, the others wait for its file.
     """
-    path = cache_dir / f"vega-embed-{VL_CONVERT_VERSION}.js"
+    folder = user_cache() or cache_dir
+    path = folder / f"vega-embed-{VL_CONVERT_VERSION}.js"
     if not path.exists():
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         with path.with_suffix(".lock").open("wb") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or its process ends
             if not path.exists():
