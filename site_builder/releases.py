@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
     if coming is None:
         last = calendar[-1].date if calendar else None
         print(f"warning: the calendar lists no release after {last or 'today'}; add the next "
-              "dates (see docs/deploy.md), or the scheduled refresh never runs.", file=err)
+              "dates (see README.md, \"The release calendar\"), or the scheduled refresh never "
+              "runs.", file=err)
     return 0
 
 

@@ -272,6 +272,8 @@ def test_ci_runs_the_tests_and_the_gate_on_every_push_and_pull_request() -> None
     assert "python -m site_builder check --offline" in commands
     cached = "\n".join(str(s.get("with", {}).get("path", "")) for s in steps(job))
     assert "~/.cache/pip" in cached and ".cache/charts" in cached
+    assert "~/.cache/site_builder" in cached  # the Vega bundle, made once per machine
+    assert ".cache/check" in cached  # the gate judges only the pages a commit changed
 
 
 def test_deploy_publishes_main_and_previews_pull_requests() -> None:
@@ -280,6 +282,8 @@ def test_deploy_publishes_main_and_previews_pull_requests() -> None:
     assert "pull_request" in data["on"] and "workflow_call" in data["on"]
     jobs = data["jobs"]
     assert "site_builder check" in run_text(jobs["build"])
+    cached = "\n".join(str(s.get("with", {}).get("path", "")) for s in steps(jobs["build"]))
+    assert ".cache/check" in cached and "~/.cache/site_builder" in cached
     production, preview = run_text(jobs["production"]), run_text(jobs["preview"])
     assert "netlify-cli" in json.dumps(data["env"])
     assert "deploy --prod --dir output" in production
