@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import numpy as np
-
 from site_builder.data.snapshot import Dataset, Snapshot
 from site_builder.data.vintages import Composite, vintage_dates
 from site_builder.errors import SiteError, quoted
@@ -234,6 +232,8 @@ class DataScope:
     def _against_current(self, series: Series) -> Series:
         """The series with the same series in current data beside it, where the two differ
         (it was read from an older vintage); unchanged where it is current."""
+        import numpy as np  # here: a site whose pages read no data never loads it
+
         assert series.key is not None
         ours = series.values.dropna()
         if ours.empty:

@@ -7,11 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from site_builder.errors import SiteError
 
-if TYPE_CHECKING:  # imported where used: a site whose pages read no data never loads pandas
+if TYPE_CHECKING:  # imported where used: a site whose pages read no data loads neither
+    import numpy as np
     import pandas as pd
 
 
@@ -148,6 +147,8 @@ def _year_totals(values: pd.Series, periods: list[str]) -> pd.Series:
 def within(periods: pd.Index, start: object = None, end: object = None) -> np.ndarray:
     """A boolean mask of ``periods`` from ``start`` to ``end`` inclusive, compared at the
     bounds' own precision, so a year includes its months."""
+    import numpy as np
+
     text = periods.astype(str)
     mask = np.ones(len(text), dtype=bool)
     if start is not None:
@@ -261,7 +262,7 @@ class Series:
         # faster (a page asks for many years).
         periods = [str(p) for p in self.values.index.tolist()]
         numbers = self.values.to_numpy(dtype=float)
-        months = [i for i, p in enumerate(periods) if p[:4] == key and not np.isnan(numbers[i])]
+        months = [i for i, p in enumerate(periods) if p[:4] == key and not math.isnan(numbers[i])]
         if len(months) != 12:
             raise SiteError(
                 f"{self.what}: {key} has {len(months)} months of data, a year total needs 12",
