@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import statistics
 import subprocess
 import sys
@@ -20,14 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from speed import BUILD_ENV as ENV
+from speed import ROOT
+
 FLAGSHIP = "briefs/us-trade-deficit-2024/index.html"
-# each build runs this checkout's code, whatever else is installed
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    # no cache shared between projects: each build from nothing bundles Vega itself, as
-    # the first on a machine does
-    "SITE_BUILDER_USER_CACHE": ""}
 
 
 def timed_build(output: Path, cache: Path) -> float:

@@ -21,12 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    # no cache shared between projects: each build from nothing bundles Vega itself, as
-    # the first on a machine does
-    "SITE_BUILDER_USER_CACHE": ""}
+from speed import BUILD_ENV as ENV
+from speed import ROOT
+
 BUILD = ("import sys; from pathlib import Path; from site_builder.build.pipeline import build; "
          "from site_builder.project import Project; from site_builder.report import "
          "SilentReporter; root = Path(sys.argv[1]); "

@@ -38,13 +38,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# each command runs this checkout's code, whatever else is installed
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    # no cache shared between projects: each build from nothing bundles Vega itself, as
-    # the first on a machine does
-    "SITE_BUILDER_USER_CACHE": ""}
+from speed import BUILD_ENV as ENV
+from speed import ROOT
+
 SCENARIOS = {
     "cold": "cold build",
     "full": "full check (check --offline --full)",

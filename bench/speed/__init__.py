@@ -11,6 +11,14 @@ These import only the standard library, each other (in the order above) and, ins
 functions that need it, the ``site_builder`` of this checkout.
 """
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout whose code and content are measured
+#: The environment of every build a benchmark starts: this checkout's code first on the path,
+#: whatever else is installed, and no cache shared between projects
+#: (``SITE_BUILDER_USER_CACHE`` set to nothing), so each build from nothing bundles Vega
+#: itself, as the first build on a machine does.
+BUILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    "SITE_BUILDER_USER_CACHE": ""}

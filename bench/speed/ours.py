@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import filecmp
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from speed import ROOT
+from speed import BUILD_ENV
 from speed.corpus import Corpus
 from speed.launch import Sample, measure
 
-# This checkout's code is what gets measured, wherever the benchmark runs from and whatever
-# else is installed: first on the path in every build the benchmark starts.
-OURS_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-    # no cache shared between projects: each build from nothing bundles Vega itself, as
-    # the first on a machine does
-    "SITE_BUILDER_USER_CACHE": ""}
 SCENARIOS = {
     "cold": "cold build (empty cache, no output)",
     "warm": "repeat build, nothing changed",
@@ -191,7 +183,7 @@ def compile_ours() -> None:
     """Untimed: compile site_builder's bytecode (the environment may forbid writing it, which
     would make every build compile it again). Cold, in this benchmark, means no build cache
     and no output, not code read for the first time."""
-    env = {k: v for k, v in OURS_ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in BUILD_ENV.items() if k != "PYTHONDONTWRITEBYTECODE"}
     warm = "import site_builder.build.pipeline, site_builder.build.write"
     subprocess.run([sys.executable, "-c", warm], env=env, check=True)
 
@@ -199,7 +191,7 @@ def compile_ours() -> None:
 def run_ours(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[str, Any]]:
     """One build of our copy with this cache and output folder; see CHILD."""
     sample = measure([sys.executable, "-c", CHILD, str(corpus.ours), str(cache), str(output)],
-                     env=OURS_ENV)
+                     env=BUILD_ENV)
     if sample.returncode != 0:
         raise SystemExit(f"our build failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
     return sample, json.loads(sample.stdout.strip().splitlines()[-1])
@@ -232,7 +224,7 @@ def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
     try:
         sample = measure([sys.executable, "-c", PREVIEW_CHILD, str(corpus.ours),
                           str(work / "cache-preview"), str(work / "preview"), str(brief),
-                          str(edits)], env=OURS_ENV)
+                          str(edits)], env=BUILD_ENV)
     finally:
         brief.write_text(original, "utf-8")
     if sample.returncode != 0:
@@ -243,7 +235,7 @@ def run_preview(corpus: Corpus, work: Path, edits: int) -> dict[str, Any]:
 def profile(corpus: Corpus, work: Path) -> Sample:
     """One cold build under cProfile; the sample's stdout is the profile's report."""
     sample = measure([sys.executable, "-c", PROFILE_CHILD, str(corpus.ours),
-                      str(work / "cache-profile"), str(work / "output-profile")], env=OURS_ENV)
+                      str(work / "cache-profile"), str(work / "output-profile")], env=BUILD_ENV)
     if sample.returncode != 0:
         raise SystemExit(f"profiled build failed:\n{sample.stderr[-3000:]}")
     return sample
