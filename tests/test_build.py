@@ -384,8 +384,9 @@ def line_of(text: str, needle: str) -> int:
 
 
 def leftovers(tiny: TinyProject) -> list[str]:
-    """Staging folders a build left beside the output."""
-    return sorted(p.name for p in tiny.root.iterdir() if p.name.startswith(".output"))
+    """Staging folders, and search scratch folders, a build left beside the output."""
+    return sorted(p.name for p in tiny.root.iterdir()
+                  if p.name.startswith((".output", search.NEAR)))
 
 
 @pytest.fixture
@@ -795,7 +796,7 @@ def test_a_build_clears_what_killed_builds_left(tiny: TinyProject) -> None:
     dead, alive = dead_pid(), os.getpid()
     beside = {name: tiny.root / name for name in (
         f".output.new-{dead}-k1ll3d", f".output.old-{dead}-k1ll3d", f".output.new-{alive}-busy",
-        ".output.new-nopid")}
+        ".output.new-nopid", f"{search.NEAR}{dead}-k1ll3d", f"{search.NEAR}{alive}-busy")}
     scratch = Path(search.scratch_root())
     indexing = {name: scratch / name for name in (f"{search.SCRATCH}{dead}-k1ll3d",
                                                   f"{search.SCRATCH}{alive}-busy")}
@@ -804,7 +805,8 @@ def test_a_build_clears_what_killed_builds_left(tiny: TinyProject) -> None:
             (folder / "briefs").mkdir(parents=True)
             (folder / "briefs" / "index.html").write_text("half a page")
         tiny.build()
-        assert leftovers(tiny) == sorted([f".output.new-{alive}-busy", ".output.new-nopid"])
+        assert leftovers(tiny) == sorted([f".output.new-{alive}-busy", ".output.new-nopid",
+                                          f"{search.NEAR}{alive}-busy"])
         assert sorted(p.name for p in indexing.values() if p.exists()) == [
             f"{search.SCRATCH}{alive}-busy"]
     finally:

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from conftest import REPO, TinyProject, table_path
 
+from site_builder.build import search
 from site_builder.build.pipeline import build
 from site_builder.data.snapshot import DatasetMeta, Snapshot, read_lock
 from site_builder.data.store import table_file, write_snapshot
@@ -121,7 +122,9 @@ def tree(folder: Path) -> str:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".output"))
+    """Staging folders, and search scratch folders, a build left beside the output."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name.startswith((".output", search.NEAR)))
 
 
 BRIEF = """\

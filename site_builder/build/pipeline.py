@@ -83,7 +83,7 @@ def build(project: Project, reporter: Reporter, output: Path | None = None,
     start = time.perf_counter()
     output = output or project.root / "output"
     remove_stale_stages(output)
-    remove_stale_scratch()
+    remove_stale_scratch(output.parent)
     with reporter.stage("load"):
         plan = plan_build(project, output, reporter, drafts, strict, today or dt.date.today())
     pages = build_stale(plan, output, drafts, workers, fork, reporter)

@@ -8,10 +8,12 @@ and their hashes are recorded in ``pagefind/parts.json``: after an edit only the
 page's part is indexed again, and parts are indexed side by side, one per core, each with
 a fraction of the memory one index of the whole site takes.
 
-Pagefind writes each bundle into scratch space in memory where the system has it; the
-bundle is then copied into the site file by file, skipping every file already there with
-the same bytes. Most names in a bundle are content hashes, so after an edit only a few
-dozen files change.
+Where a part's folder in the site holds no bundle yet (a build from scratch, a new part),
+Pagefind writes its bundle beside the site, on the same file system, and the bundle is
+moved into place by renaming its folders. Otherwise it writes into scratch space in memory
+where the system has it, and the bundle is copied into the site file by file, skipping
+every file already there with the same bytes. Most names in a bundle are content hashes,
+so after an edit only a few dozen files change.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ MANIFEST = "parts.json"  # part -> digest of its pages, in the main bundle's fol
 PART = "part-"  # folders of the other parts, inside the main bundle's folder
 PART_PAGES = 250  # pages per part, about: an edit reindexes this many
 SCRATCH = "site-builder-search-"  # scratch folders, in scratch_root(), then PID-
+NEAR = f".{SCRATCH}"  # scratch folders beside the site, for bundles moved in whole
 MAX_PARTS = 16  # each part is one more request per search term for a reader
 
 
@@ -161,16 +164,22 @@ def _index_parts(binary: str, link: Callable[[Path, Path], None], folder: Path,
         return stop.is_set() or cancelled()
 
     scratch = Path(tempfile.mkdtemp(prefix=owned_prefix(SCRATCH), dir=scratch_root()))
+    fresh = {name for name in todo if not _bundle_files(folder / SEARCH / name, not name)}
+    near = _near_scratch(folder) if fresh else None
     try:
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
             running = {pool.submit(_index_part, binary, link, folder, name, members,
-                                   scratch / (name or "main"), halt): name
+                                   scratch / (name or "main"),
+                                   (near if near and name in fresh else scratch)
+                                   / (name or "main") / SEARCH, halt): name
                        for name, members in todo.items()}
             wait(running, return_when=FIRST_EXCEPTION)
             stop.set()
             done, _ = wait(running)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if near is not None:
+            shutil.rmtree(near, ignore_errors=True)
     finished = {running[f]: f.result() for f in done if f.exception() is None}
     return finished, [error for f in done if (error := f.exception()) is not None]
 
@@ -190,17 +199,31 @@ def scratch_root() -> str:
         else tempfile.gettempdir()
 
 
-def remove_stale_scratch() -> list[Path]:
-    """Remove the scratch folders (``site-builder-search-PID-…``) that killed runs left in
-    :func:`scratch_root`: those whose process no longer runs."""
-    return remove_stale(Path(scratch_root()), SCRATCH)
+def _near_scratch(site: Path) -> Path | None:
+    """A scratch folder beside ``site``, on its file system (None where there is none to
+    make): a bundle written there moves into the site by renames instead of copies."""
+    try:
+        near = Path(tempfile.mkdtemp(prefix=owned_prefix(NEAR), dir=site.parent))
+        if _same_device(near, site):
+            return near
+        shutil.rmtree(near, ignore_errors=True)
+    except OSError:
+        pass
+    return None
+
+
+def remove_stale_scratch(beside: Path) -> list[Path]:
+    """Remove the scratch folders that killed runs left, those whose process no longer runs:
+    ``site-builder-search-PID-…`` in :func:`scratch_root` and ``.site-builder-search-PID-…``
+    in ``beside``, the folder that holds the site."""
+    return remove_stale(Path(scratch_root()), SCRATCH) + remove_stale(beside, NEAR)
 
 
 def _index_part(binary: str, link: Callable[[Path, Path], None], folder: Path, name: str,
-                members: list[str], scratch: Path, cancelled: Callable[[], bool]) -> int:
-    """Index one part's pages and install its bundle; returns the files changed."""
+                members: list[str], scratch: Path, bundle: Path,
+                cancelled: Callable[[], bool]) -> int:
+    """Index one part's pages into ``bundle`` and install it; returns the files changed."""
     source = _link_pages(folder, members, scratch / "pages", link) if members else folder
-    bundle = scratch / SEARCH
     _run_pagefind(binary, source, bundle, cancelled)
     return _install(bundle, folder / SEARCH / name, folder, main=not name)
 
@@ -226,9 +249,10 @@ def _link_pages(folder: Path, members: list[str], into: Path,
 
 def _run_pagefind(binary: str, source: Path, into: Path,
                   cancelled: Callable[[], bool]) -> None:
+    # umask: the files it makes are readable by a web server, as the site's own are
     with subprocess.Popen([binary, "--site", str(source), "--output-path", str(into),
-                           "--quiet"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+                           "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, umask=0o022 if os.name == "posix" else -1) as run:
         while True:
             try:
                 out, err = run.communicate(timeout=0.05)
@@ -270,6 +294,8 @@ def _install(bundle: Path, target: Path, site: Path, main: bool) -> int:
     stale files last, so a reader meanwhile finds a whole index."""
     new = {name for name in _bundle_files(bundle, False) if main or _is_data(name)}
     old = _bundle_files(target, main) if target.is_dir() else set()
+    if not old and _same_device(bundle, site):
+        return _move_in(bundle, target, site, new)
     changed = 0
     folders: set[Path] = set()
     for name in sorted(new, key=lambda n: n == ENTRY):
@@ -287,6 +313,21 @@ def _install(bundle: Path, target: Path, site: Path, main: bool) -> int:
         (target / name).unlink()
         changed += 1
     return changed
+
+
+def _same_device(bundle: Path, site: Path) -> bool:
+    """Whether two folders are on one file system, where a rename moves between them."""
+    return bundle.stat().st_dev == site.stat().st_dev
+
+
+def _move_in(bundle: Path, target: Path, site: Path, new: set[str]) -> int:
+    """Move the ``new`` files of ``bundle`` into ``target``, which has no bundle yet, by
+    renaming the folders and files at the bundle's top, the entry file last; returns the
+    files moved in."""
+    make_folders(target, site)
+    for name in sorted({n.partition("/")[0] for n in new}, key=lambda n: n == ENTRY):
+        (bundle / name).rename(target / name)
+    return len(new)
 
 
 def _remove_other_parts(target: Path, split: Mapping[str, list[str]]) -> int:
