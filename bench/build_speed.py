@@ -4,6 +4,7 @@ Pelican and MkDocs building the same generated briefs.
     python bench/build_speed.py --pages 1000                   # plain Markdown briefs
     python bench/build_speed.py --pages 1000 --charts 3        # + figures and 3 charts each
     python bench/build_speed.py --pages 1000 --peers --runs 3  # + Hugo, Pelican, MkDocs
+    python bench/build_speed.py --pages 1000 --gate            # + a full check of each site
     python bench/build_speed.py --pages 1000 --runs 0 --profile
     python bench/build_speed.py --pages 100 --json out.json
 
@@ -47,6 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peers", action="store_true",
                         help="also build with Hugo, Pelican and MkDocs where installed")
     parser.add_argument("--peer-timeout", type=float, default=600.0)
+    parser.add_argument("--gate", action="store_true",
+                        help="also time `check --offline --full` on each run's site, beside "
+                             "its cold build (needs Chromium)")
     parser.add_argument("--profile", action="store_true",
                         help="profile a cold build under cProfile, imports included")
     parser.add_argument("--no-check", action="store_true",
@@ -75,6 +79,11 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     missing = [n for n in wanted if not any(p.name.startswith(n) for p in found)]
     if missing:
         print(f"not installed, skipped: {', '.join(missing)}", file=sys.stderr)
+    if args.gate and args.runs:
+        from site_builder.check.browser import browser_missing
+
+        if missing := browser_missing():
+            raise SystemExit(f"--gate needs the browser check: {missing}")
     ours.compile_ours()
     peers.warm_up(found)
     load_before = os.getloadavg()[0]
@@ -83,6 +92,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     checks: dict[str, str] = {}
     peer_samples: dict[str, list[Sample]] = {p.name: [] for p in found}
     floors: list[dict[str, float]] = []
+    gates: list[tuple[Sample, dict[str, int]]] = []
     for run_number in range(args.runs):
         cache, output = work / f"cache-{run_number}", work / f"output-{run_number}"
         for scenario in ours.SCENARIOS:
@@ -98,6 +108,10 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                   file=sys.stderr)
             if scenario in ("edit", "data") and run_number == 0 and not args.no_check:
                 checks[scenario] = ours.check_against_clean(corpus, output, work / scenario)
+        if args.gate:
+            gates.append(ours.run_gate(corpus, cache, output))
+            print(f"run {run_number + 1}: full check: {gates[-1][0].wall:.3f} s",
+                  file=sys.stderr)
         _, floor = run_floor(corpus)
         floors.append(floor)
         print(f"run {run_number + 1}: Markdown floor: {floor['convert_s']:.3f} s",
@@ -109,7 +123,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                   f"{'timeout' if sample.timed_out else f'{sample.wall:.3f} s'}",
                   file=sys.stderr)
     summary = summarise(args, corpus, our_samples, results, checks, found, peer_samples,
-                        floors)
+                        floors, gates)
     if args.runs and args.preview_edits:
         summary["preview"] = preview = ours.run_preview(corpus, work, args.preview_edits)
         print(f"preview: {len(preview['reload_s'])} saves, rebuild "

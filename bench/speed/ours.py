@@ -1,6 +1,6 @@
 """Our build, each run in a fresh interpreter through the launcher, so that start-up and
-imports count: the four scenarios, the comparison with a clean build, the preview and the
-profile."""
+imports count: the four scenarios, the comparison with a clean build, the gate, the preview
+and the profile."""
 
 from __future__ import annotations
 
@@ -73,6 +73,19 @@ print(json.dumps({
     "imports_s": _imported - _t0, "inside_s": _end - _t0, "stages": reporter.stages,
     "self_mb": _peak_mb(),
 }))
+"""
+
+# The gate: `check --offline --full` on the site a run built (its build finds nothing to do),
+# through the same library call as the command, with the run's cache and output folders.
+GATE_CHILD = r"""
+import collections, json, sys
+from pathlib import Path
+from site_builder.check.gate import check
+from site_builder.project import Project
+from site_builder.report import SilentReporter
+problems = check(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), SilentReporter(),
+                 Path(sys.argv[3]), browser=True, stale=False, full=True)
+print(json.dumps({"problems": dict(collections.Counter(p.kind for p in problems))}))
 """
 
 # One cold build under cProfile, imports included, every page in the profiled process.
@@ -195,6 +208,16 @@ def run_ours(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[st
     if sample.returncode != 0:
         raise SystemExit(f"our build failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
     return sample, json.loads(sample.stdout.strip().splitlines()[-1])
+
+
+def run_gate(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[str, int]]:
+    """A full check of the site in ``output``, built with ``cache``; see GATE_CHILD. Returns
+    the sample and the number of problems of each kind it found."""
+    sample = measure([sys.executable, "-c", GATE_CHILD, str(corpus.ours), str(cache),
+                      str(output)], env=BUILD_ENV)
+    if sample.returncode != 0:
+        raise SystemExit(f"the check failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
+    return sample, json.loads(sample.stdout.strip().splitlines()[-1])["problems"]
 
 
 def differing_files(a: Path, b: Path) -> list[str]:
