@@ -54,28 +54,27 @@ def test_build_speed_benchmark_runs_every_scenario_at_a_small_size(tmp_path: Pat
     assert ours["data"]["check"] == "OK"
 
 
-@pytest.mark.slow(15)
-def test_with_gate_the_benchmark_sets_each_full_check_beside_its_cold_build(
+@pytest.mark.slow(8)
+def test_with_gate_the_benchmark_sets_the_full_check_beside_the_cold_build(
         tmp_path: Path) -> None:
     require_chromium()
     out = tmp_path / "speed.json"
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--pages", "3", "--runs", "2", "--preview-edits", "0",
+        [sys.executable, str(BENCH), "--pages", "2", "--runs", "1", "--preview-edits", "0",
          "--no-check", "--gate", "--json", str(out), "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     row = re.search(r"full check \(check --offline --full\) / our cold build +(\d+\.\d+)  "
-                    r"\(range (\d+\.\d+)-(\d+\.\d+)\)   goal <= 1\.5: (met|NOT met)",
-                    result.stdout)
+                    r"\(range [\d.]+-[\d.]+\)   goal <= 1\.5: (met|NOT met)", result.stdout)
     assert row, result.stdout
     summary = json.loads(out.read_text("utf-8"))
-    gate, cold = summary["gate"]["samples_s"], summary["ours"]["cold"]["samples_s"]
-    ratios = sorted(g / c for g, c in zip(gate, cold, strict=True))
-    assert len(ratios) == 2
-    assert (float(row[2]), float(row[3])) == (round(ratios[0], 2), round(ratios[1], 2))
-    # the generated site's own findings are counted, by kind: its prose types claim words
-    assert summary["gate"]["problems"]["typed"] > 0
-    assert "problems found: " in result.stdout
+    [gate], [cold] = summary["gate"]["samples_s"], summary["ours"]["cold"]["samples_s"]
+    assert gate > 0 and float(row[1]) == round(gate / cold, 2)
+    assert (row[2] == "met") == (gate / cold <= 1.5)
+    # what the check found on the generated site is printed by kind (its menu links to an
+    # About page the corpus does not have)
+    assert summary["gate"]["problems"]["link"] > 0
+    assert re.search(r"problems found: .*\d+ link", result.stdout)
 
 
 @pytest.mark.slow(7)
