@@ -94,7 +94,10 @@ def scroll_through(page: Page) -> None:
     while position < page.evaluate("document.documentElement.scrollHeight"):
         position += height // 2
         page.evaluate("y => window.scrollTo(0, y)", position)
-        page.wait_for_timeout(30)
+        # two frames: the page is drawn at this position, so the charts' intersection
+        # observer sees it (a fixed pause let a loaded machine skip a position, and a chart)
+        page.evaluate("() => new Promise(done => requestAnimationFrame("
+                      "() => requestAnimationFrame(done)))")
     page.wait_for_function(
         "n => document.querySelectorAll('figure.chart[data-enhanced=\"yes\"]').length === n",
         arg=CHART_COUNT, timeout=ENHANCE_TIMEOUT)
