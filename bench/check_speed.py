@@ -16,8 +16,8 @@ exit, as a writer would type it:
   rebuilds the brief and judges the pages that changed.
 
 CPU is the median of the user and system time each command used, with every process it
-started (Chromium's among them: the benchmark adopts and waits for those their parents do
-not): on a shared machine it moves less than the wall time.
+started (Chromium's among them: the launcher of `speed.launch` adopts and waits for those
+their parents do not): on a shared machine it moves less than the wall time.
 The ratios are the wall medians' over the cold build's, beside the targets: a full check at most
 1.5 times the cold build, and a check after one edit under 3 s.
 """
@@ -25,21 +25,18 @@ The ratios are the wall medians' over the cold build's, beside the targets: a fu
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from speed import BUILD_ENV as ENV
 from speed import ROOT
+from speed.launch import measure
 
 SCENARIOS = {
     "cold": "cold build",
@@ -49,48 +46,18 @@ SCENARIOS = {
 }
 FULL_TARGET = 1.5  # full check / cold build, at most
 EDIT_TARGET = 3.0  # seconds, less than
-PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
-
-
-def adopt_orphans() -> None:
-    """Become the reaper of every process below this one whose parent ends first (Linux), so
-    that the CPU of Chromium's processes, which their parents do not wait for, is counted in
-    :func:`cpu_of_children` once :func:`reap_orphans` has waited for them."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def reap_orphans(patience: float = 5.0) -> None:
-    """Wait for the processes left over by the last command (for at most ``patience``
-    seconds), so that their CPU counts."""
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        try:
-            pid, _status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:  # none left
-            return
-        if pid == 0:
-            time.sleep(0.02)
-
-
-def cpu_of_children() -> float:
-    """User and system CPU seconds of every child process waited for so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed(project: Path, *command: str) -> tuple[float, float]:
     """(wall, CPU) seconds that `python -m site_builder COMMAND` took in ``project``, CPU
     being the user and system time of it and of every process it started (Chromium's among
-    them); it must succeed."""
-    start, cpu = time.perf_counter(), cpu_of_children()
-    done = subprocess.run([sys.executable, "-m", "site_builder", "--root", str(project), "-q",
-                           *command], env=ENV, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    reap_orphans()
-    if done.returncode != 0:
-        sys.exit(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return seconds, cpu_of_children() - cpu
+    them, adopted by the launcher when their parents end first); it must succeed."""
+    sample = measure([sys.executable, "-m", "site_builder", "--root", str(project), "-q",
+                      *command], env=ENV)
+    if sample.returncode != 0:
+        sys.exit(f"`{' '.join(command)}` failed ({sample.returncode}):\n"
+                 f"{sample.stderr[-3000:]}")
+    return sample.wall, sample.cpu
 
 
 def copy_project(target: Path, briefs: int | None, generated: bool = True) -> Path:
@@ -132,7 +99,6 @@ def main() -> None:
                         help="check without axe-core (where Chromium is missing)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write every number")
     args = parser.parse_args()
-    adopt_orphans()
     samples: dict[str, list[float]] = {name: [] for name in SCENARIOS}
     cpu: dict[str, list[float]] = {name: [] for name in SCENARIOS}
     with tempfile.TemporaryDirectory(prefix="check-speed-") as tmp:
