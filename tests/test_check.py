@@ -198,6 +198,29 @@ def test_invalid_html_is_reported_with_line_and_column(site: Site) -> None:
     assert "column" in first.message and "div" in first.message
 
 
+def test_a_control_character_is_reported_where_it_stands(site: Site) -> None:
+    line = site.insert(BRIEF_PAGE, '<main id="main">', "<p>pasted\x0btext</p>")
+    problems = site.check()
+    assert kinds(problems) == {"html"}
+    assert [(p.line, p.message) for p in problems] == [(line, (
+        "invalid HTML (column 10): the character U+000B is not allowed in HTML "
+        "(a control character or a noncharacter)"))]
+
+
+def test_markup_the_current_standard_allows_is_no_problem(site: Site) -> None:
+    """html5lib, last released in 2020, calls both of these errors; browsers do not."""
+    site.insert(BRIEF_PAGE, '<main id="main">',
+                "<!-- an editor's note -- kept --><template><tr><td>row</td></tr></template>")
+    assert site.check() == []
+
+
+def test_an_error_only_html5ever_knows_is_reported_without_a_line(site: Site) -> None:
+    site.insert(BRIEF_PAGE, '<main id="main">', "<table>loose text</table>")
+    problems = site.check()
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (BRIEF_PAGE, None, "invalid HTML: Non-space table text")]
+
+
 def test_ids_title_lang_and_alt(site: Site) -> None:
     main = next(n for n, line in enumerate(site.text("404.html").splitlines(), start=1)
                 if '<main id="main">' in line)
