@@ -71,10 +71,19 @@ def test_with_gate_the_benchmark_sets_the_full_check_beside_the_cold_build(
     [gate], [cold] = summary["gate"]["samples_s"], summary["ours"]["cold"]["samples_s"]
     assert gate > 0 and float(row[1]) == round(gate / cold, 2)
     assert (row[2] == "met") == (gate / cold <= 1.5)
-    # what the check found on the generated site is printed by kind (its menu links to an
-    # About page the corpus does not have)
+    # the same check without the browser: every other check, beside the cold build too
+    own = re.search(r"the same, without the browser / our cold build +(\d+\.\d+)  "
+                    r"\(range [\d.]+-[\d.]+\)   goal <= 1\.5: (met|NOT met)", result.stdout)
+    assert own, result.stdout
+    [no_browser] = summary["gate_no_browser"]["samples_s"]
+    assert 0 < no_browser < gate and float(own[1]) == round(no_browser / cold, 2)
+    # what each check found on the generated site is printed by kind (its menu links to an
+    # About page the corpus does not have); only the browser's check judges accessibility
     assert summary["gate"]["problems"]["link"] > 0
-    assert re.search(r"problems found: .*\d+ link", result.stdout)
+    assert summary["gate_no_browser"]["problems"]["link"] == summary["gate"]["problems"]["link"]
+    assert "a11y" not in summary["gate_no_browser"]["problems"]
+    assert re.search(r"full check: .*problems found: .*\d+ link", result.stdout)
+    assert re.search(r"without the browser: .*problems found: .*\d+ link", result.stdout)
 
 
 @pytest.mark.slow(7)

@@ -76,7 +76,8 @@ print(json.dumps({
 """
 
 # The gate: `check --offline --full` on the site a run built (its build finds nothing to do),
-# through the same library call as the command, with the run's cache and output folders.
+# through the same library call as the command, with the run's cache and output folders; with
+# axe-core in Chromium ("browser") or without it (what --no-browser runs: every other check).
 GATE_CHILD = r"""
 import collections, json, sys
 from pathlib import Path
@@ -84,7 +85,7 @@ from site_builder.check.gate import check
 from site_builder.project import Project
 from site_builder.report import SilentReporter
 problems = check(Project(Path(sys.argv[1]), cache_dir=Path(sys.argv[2])), SilentReporter(),
-                 Path(sys.argv[3]), browser=True, stale=False, full=True)
+                 Path(sys.argv[3]), browser=sys.argv[4] == "browser", stale=False, full=True)
 print(json.dumps({"problems": dict(collections.Counter(p.kind for p in problems))}))
 """
 
@@ -210,11 +211,13 @@ def run_ours(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[st
     return sample, json.loads(sample.stdout.strip().splitlines()[-1])
 
 
-def run_gate(corpus: Corpus, cache: Path, output: Path) -> tuple[Sample, dict[str, int]]:
-    """A full check of the site in ``output``, built with ``cache``; see GATE_CHILD. Returns
-    the sample and the number of problems of each kind it found."""
+def run_gate(corpus: Corpus, cache: Path, output: Path, browser: bool = True
+             ) -> tuple[Sample, dict[str, int]]:
+    """A full check of the site in ``output``, built with ``cache``, with or without the
+    ``browser``; see GATE_CHILD. Returns the sample and the number of problems of each kind
+    it found."""
     sample = measure([sys.executable, "-c", GATE_CHILD, str(corpus.ours), str(cache),
-                      str(output)], env=BUILD_ENV)
+                      str(output), "browser" if browser else "none"], env=BUILD_ENV)
     if sample.returncode != 0:
         raise SystemExit(f"the check failed ({sample.returncode}):\n{sample.stderr[-3000:]}")
     return sample, json.loads(sample.stdout.strip().splitlines()[-1])["problems"]

@@ -32,9 +32,11 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
               results: dict[str, list[dict[str, Any]]], checks: dict[str, str],
               peers: list[Peer], peer_samples: dict[str, list[Sample]],
               floors: list[dict[str, float]],
-              gates: list[tuple[Sample, dict[str, int]]]) -> dict[str, Any]:
-    """Medians and peaks of every scenario and peer, the Markdown floor, the full check
-    and the ratios the issue sets goals for, with the run's settings and machine."""
+              gates: list[tuple[Sample, dict[str, int]]],
+              own_gates: list[tuple[Sample, dict[str, int]]]) -> dict[str, Any]:
+    """Medians and peaks of every scenario and peer, the Markdown floor, the full check (with
+    and without the browser) and the ratios the issue sets goals for, with the run's settings
+    and machine."""
     peer_times = {}
     for peer in peers:
         samples = peer_samples[peer.name]
@@ -85,11 +87,12 @@ def summarise(args: argparse.Namespace, corpus: Corpus, ours: dict[str, list[Sam
         summary["floor"] = {"samples_s": [f["convert_s"] for f in floors],
                             "median_s": _med([f["convert_s"] for f in floors]),
                             "markdown": floors[0]["version"]}
-    if gates:
-        walls = [sample.wall for sample, _ in gates]
-        summary["gate"] = {"samples_s": walls, "median_s": _med(walls),
-                           "cpu_s": _med([sample.cpu for sample, _ in gates]),
-                           "problems": gates[0][1]}
+    for key, runs in (("gate", gates), ("gate_no_browser", own_gates)):
+        if runs:
+            walls = [sample.wall for sample, _ in runs]
+            summary[key] = {"samples_s": walls, "median_s": _med(walls),
+                            "cpu_s": _med([sample.cpu for sample, _ in runs]),
+                            "problems": runs[0][1]}
     summary["side_by_side"] = side_by_side(summary, results.get("cold", []))
     return summary
 
@@ -118,10 +121,10 @@ def side_by_side(summary: dict[str, Any], cold: list[dict[str, Any]]) -> list[di
                  for f, kid in zip(floor["samples_s"], cold, strict=True)]
         rows.append(_ratio_row(f"ours / (Markdown floor / {cores} cores + our search)",
                                "floor", walls, bound))
-    gate = summary.get("gate")
-    if gate:
-        rows.append(_ratio_row("full check (check --offline --full) / our cold build", "gate",
-                               gate["samples_s"], walls))
+    for key, label in (("gate", "full check (check --offline --full) / our cold build"),
+                       ("gate_no_browser", "the same, without the browser / our cold build")):
+        if key in summary:
+            rows.append(_ratio_row(label, "gate", summary[key]["samples_s"], walls))
     return rows
 
 
@@ -229,13 +232,14 @@ def render_table(summary: dict[str, Any]) -> str:
     lines.append("")
     if summary["side_by_side"]:
         lines += _ratio_lines(summary["side_by_side"])
-        gate = summary.get("gate")
-        if gate:
-            found = ", ".join(f"{n} {kind}" for kind, n in sorted(gate["problems"].items()))
-            lines.append(f"  full check: {gate['median_s']:.3f} s median (samples "
-                         + ", ".join(f"{s:.3f}" for s in gate["samples_s"])
-                         + f"), {gate['cpu_s']:.1f} s of CPU; problems found: "
-                         + (found or "none"))
+        for key, label in (("gate", "full check"), ("gate_no_browser", "without the browser")):
+            gate = summary.get(key)
+            if gate:
+                found = ", ".join(f"{n} {kind}" for kind, n in sorted(gate["problems"].items()))
+                lines.append(f"  {label}: {gate['median_s']:.3f} s median (samples "
+                             + ", ".join(f"{s:.3f}" for s in gate["samples_s"])
+                             + f"), {gate['cpu_s']:.1f} s of CPU; problems found: "
+                             + (found or "none"))
         floor = summary["floor"]
         lines.append(f"  Markdown floor: Python-Markdown {floor['markdown']} alone, one "
                      f"process, {floor['median_s']:.3f} s median for the corpus (samples "
