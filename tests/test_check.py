@@ -207,6 +207,15 @@ def test_a_control_character_is_reported_where_it_stands(site: Site) -> None:
         "(a control character or a noncharacter)"))]
 
 
+def test_of_the_characters_beyond_u_ffff_only_noncharacters_are_problems(site: Site) -> None:
+    site.insert(BRIEF_PAGE, '<main id="main">', "<p>Trade \U0001f4c8 with \U00020000 marks</p>")
+    assert site.check() == []
+    line = site.insert(BRIEF_PAGE, '<main id="main">', "<p>a\U0002fffeb</p>")
+    assert [(p.line, p.message) for p in site.check()] == [(line, (
+        "invalid HTML (column 5): the character U+2FFFE is not allowed in HTML "
+        "(a control character or a noncharacter)"))]
+
+
 def test_markup_the_current_standard_allows_is_no_problem(site: Site) -> None:
     """html5lib, last released in 2020, calls both of these errors; browsers do not."""
     site.insert(BRIEF_PAGE, '<main id="main">',

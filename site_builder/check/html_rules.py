@@ -23,11 +23,10 @@ from site_builder.check.record import PassRecord, version_of
 
 RECORD = Path("check") / "html.json"  # under the project's cache folder
 #: Characters that are parse errors wherever they are: NULL, and the standard's control and
-#: noncharacters "in input stream", which html5ever lets pass.
-STRAY_CHARACTERS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-                              + "".join(f"{chr(plane * 0x10000 + 0xfffe)}"
-                                        f"{chr(plane * 0x10000 + 0xffff)}"
-                                        for plane in range(17)) + "]")
+#: noncharacters "in input stream", which html5ever lets pass. Above U+FFFF it finds every
+#: character from U+1FFFE (one range is quicker than the 32 noncharacters): see _is_stray.
+STRAY_CHARACTERS = re.compile("[\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
+                              "\\U0001fffe-\\U0010ffff]")
 
 
 def check_html(site: BuiltSite, full: bool = False) -> list[Problem]:
@@ -88,7 +87,8 @@ def parse_errors(text: str) -> list[tuple[int | None, int | None, str]]:
     described as html5lib describes them, with their columns; where html5lib (last released
     in 2020) finds none, as html5ever does, without a line."""
     errors: list[tuple[int | None, int | None, str]] = [
-        _stray(text, match.start()) for match in STRAY_CHARACTERS.finditer(text)]
+        _stray(text, match.start()) for match in STRAY_CHARACTERS.finditer(text)
+        if _is_stray(match[0])]
     parser = markupever.Parser(markupever.HtmlOptions())
     parser.process(text)
     parser.finish()
@@ -108,6 +108,12 @@ def parse_errors(text: str) -> list[tuple[int | None, int | None, str]]:
     return errors + [(line, column, HTML5_ERRORS.get(code, code) % (data or {}))
                      for (line, column), code, data in html5.errors
                      if code != "invalid-codepoint"]  # html5lib places these wrongly
+
+
+def _is_stray(character: str) -> bool:
+    """Whether a character :data:`STRAY_CHARACTERS` found is one HTML allows nowhere: above
+    U+FFFF, only the last two of each plane are."""
+    return ord(character) <= 0xFFFF or ord(character) & 0xFFFE == 0xFFFE
 
 
 def _stray(text: str, at: int) -> tuple[int, int, str]:
