@@ -1,5 +1,5 @@
-"""bench/build_speed.py keeps working: a tiny corpus, one run of every scenario, one save under
-the preview, no peers."""
+"""The benchmarks keep working: bench/build_speed.py on a tiny corpus (one run of every
+scenario, one save under the preview, no peers), the others on sites as small."""
 
 from __future__ import annotations
 
@@ -144,3 +144,23 @@ def test_the_check_speed_benchmark_prints_each_scenario_beside_the_build(
     assert re.search(r"x +\d+\.\d+ s  < 3 s: (met|NOT met)$", edit)
     samples = json.loads(out.read_text("utf-8"))["samples_s"]
     assert all(len(times) == 1 and times[0] > 0 for times in samples.values())
+
+
+def test_the_html_parse_benchmark_times_both_parsers_on_the_pages_given(tmp_path: Path) -> None:
+    page = '<!doctype html><html lang="en"><head><title>t</title></head><body>{}</body></html>'
+    (tmp_path / "site" / "a").mkdir(parents=True)
+    (tmp_path / "site" / "index.html").write_text(page.format("<p>fine</p>"), "utf-8")
+    (tmp_path / "site" / "a" / "index.html").write_text(
+        page.format("<p><span>unclosed</div></p>"), "utf-8")
+    result = subprocess.run(
+        [sys.executable, str(BENCH.with_name("html_parse.py")), "--site", str(tmp_path / "site"),
+         "--rounds", "1"], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"\d+ cores, 2 pages of [\d.]+ kB on average", result.stdout)
+    rows = dict(re.findall(r"^  (html5lib, every page \(before\)|ours: html5ever, html5lib on "
+                           r"errors) +[\d.]+ ms a page +[\d.]+ s in all +(\d+) errors$",
+                           result.stdout, re.MULTILINE))
+    # the same two errors either way: the page with one goes on to html5lib
+    assert rows == {"html5lib, every page (before)": "2",
+                    "ours: html5ever, html5lib on errors": "2"}
+    assert re.search(r"ours / html5lib: \d\.\d{3}$", result.stdout, re.MULTILINE)
