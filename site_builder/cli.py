@@ -135,11 +135,16 @@ def main(argv: list[str] | None = None) -> int:
             build(project, reporter, output, drafts=args.drafts, strict=args.strict,
                   fork=True)
         elif args.command == "check":
-            from site_builder.check import check
+            # the browser first: it starts while the gate is imported and the site built
+            from site_builder.check.early import start_browser
+
+            browser = False if args.no_browser else None
+            chromium = start_browser(project, browser)
+            from site_builder.check.gate import check
 
             problems = check(project, reporter, args.output.resolve() if args.output else None,
-                             external=args.external, stale=not args.offline,
-                             browser=False if args.no_browser else None, full=args.full)
+                             external=args.external, stale=not args.offline, browser=browser,
+                             full=args.full, chromium=chromium)
             for problem in problems:
                 print(f"{problem.kind}: {problem}" + (f"\n  {problem.hint}" if problem.hint
                                                       else ""), file=sys.stderr)

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import TinyProject
 
-from site_builder.check.accessibility import check_accessibility, edited_since_last_judged
+from site_builder.check.accessibility import check_accessibility
 from site_builder.check.browser import browser_missing
 from site_builder.check.built_site import BuiltSite
+from site_builder.check.early import edited_since_last_judged, start_browser
 from site_builder.check.gate import check, check_site
 from site_builder.check.html_rules import check_html
 from site_builder.check.problem import Problem
@@ -184,6 +187,35 @@ def test_check_judges_what_an_edit_changed_in_the_browser_started_before_the_bui
                                                       "brought in"), "utf-8")
     assert judged() >= 1
     assert judged() == 0
+
+
+@needs_browser
+def test_a_browser_started_early_judges_the_edit_and_is_closed(site: Checked) -> None:
+    """What the command line does: the browser starts before the gate is imported, and the
+    check judges in it, then closes it."""
+    brief = site.project.briefs / "tariffs.md"
+    brief.write_text(brief.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    chromium = start_browser(site.project, None)
+    assert chromium is not None
+    reporter = SilentReporter()
+    assert check(site.project, reporter, site.output, stale=False, chromium=chromium) == []
+    assert any(re.match(r"Accessibility: [1-9]\d* of ", i) for i in reporter.infos)
+    assert not chromium._thread.is_alive()  # closed, its thread ended
+    # nothing edited since: no browser is started
+    assert start_browser(site.project, None) is None
+    assert start_browser(site.project, False) is None
+
+
+def test_the_browser_can_start_before_the_gate_loads() -> None:
+    """Starting the browser early saves only if its module does not import the gate (the
+    build and every check: about 0.2 s)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, site_builder.check.early; print(' '.join(sorted("
+         "m for m in sys.modules if m.startswith(('site_builder', 'playwright')))))"],
+        capture_output=True, text=True, check=True).stdout.split()
+    assert "site_builder.check.browser" in loaded
+    assert not {"site_builder.check.gate", "site_builder.build.pipeline",
+                "site_builder.check.accessibility", "playwright"} & set(loaded)
 
 
 def test_pages_with_the_same_bytes_are_each_reported(site: Checked) -> None:

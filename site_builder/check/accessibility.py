@@ -14,10 +14,7 @@ they gave in the light. A page whose dark scheme changes more gets every rule in
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -29,14 +26,12 @@ from site_builder.check.browser import (
     checker_version,
 )
 from site_builder.check.built_site import BuiltSite, HtmlPage
+from site_builder.check.early import RECORD
 from site_builder.check.problem import Problem
 from site_builder.check.record import PassRecord
 from site_builder.check.schemes import colour_only
 from site_builder.loopback import serve
-from site_builder.project import Project
 from site_builder.report import Reporter
-
-RECORD = Path("check") / "a11y.json"  # under the project's cache folder
 
 
 def page_assets(site: BuiltSite, page: HtmlPage) -> list[str]:
@@ -79,27 +74,6 @@ def page_key(page: HtmlPage, assets: list[str], known: AssetFiles) -> str:
     for asset in assets:
         h.update(f"\0{asset}\0{known.hash(asset)}".encode())
     return h.hexdigest()
-
-
-def edited_since_last_judged(project: Project) -> bool:
-    """Whether a file of the content or the templates changed after the accessibility check
-    last judged pages: then a check will likely have pages to judge, and starts its browser
-    before the build. Only when the browser starts hangs on this, never what is judged."""
-    try:
-        judged = (project.cache / RECORD).stat().st_mtime_ns
-    except OSError:
-        return True
-    return any(entry.stat().st_mtime_ns > judged
-               for folder in (project.content, project.templates) for entry in _files(folder))
-
-
-def _files(folder: Path) -> Iterator[os.DirEntry[str]]:
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _files(Path(entry.path))
-            else:
-                yield entry
 
 
 class AccessibilityCheck:

@@ -18,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from site_builder.build.pipeline import build
-from site_builder.check.accessibility import AccessibilityCheck, edited_since_last_judged
-from site_builder.check.browser import Browser, browser_missing
+from site_builder.check.accessibility import AccessibilityCheck
+from site_builder.check.browser import Browser
 from site_builder.check.built_site import BuiltSite
 from site_builder.check.drafts import check_drafts
+from site_builder.check.early import start_browser
 from site_builder.check.external import HttpGet, check_external
 from site_builder.check.feed_sitemap import check_feed, check_sitemap
 from site_builder.check.html_rules import check_html
@@ -39,15 +40,17 @@ from site_builder.report import Reporter
 def check(project: Project, reporter: Reporter, output: Path | None = None, *,
           external: bool = False, browser: bool | None = None, today: dt.date | None = None,
           http_get: HttpGet | None = None, weight_budget: int = WEIGHT_BUDGET,
-          stale: bool = True, full: bool = False) -> list[Problem]:
+          stale: bool = True, full: bool = False,
+          chromium: Browser | None = None) -> list[Problem]:
     """Build the site into ``output``, then check it; a failed build is checked no further.
 
     When the content or the templates changed since the accessibility check last judged
     pages, its browser starts first, in a thread of its own, so that it is ready when the
-    build ends; otherwise it starts only if some page turns out to need judging."""
+    build ends; otherwise it starts only if some page turns out to need judging. A caller
+    that can start it sooner (:func:`~site_builder.check.early.start_browser`, before this
+    module is imported) hands it over as ``chromium``; either way, it is closed here."""
     output = output or project.root / "output"
-    chromium = (Browser() if browser is not False and not browser_missing()
-                and edited_since_last_judged(project) else None)
+    chromium = chromium or start_browser(project, browser)
     try:
         try:
             build(project, reporter, output, today=today)
