@@ -9,13 +9,15 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from site_builder.atomic import write_file
 from site_builder.check.built_site import LINK_ATTRS, BuiltSite
 from site_builder.check.problem import Problem
-from site_builder.data.http_client import HttpClient
+
+if TYPE_CHECKING:  # imported where used: requests, which only --external needs, takes 35 ms
+    from site_builder.data.http_client import HttpClient
 
 LINK_CACHE_DAYS = 7
 HOST_INTERVAL = 1.0  # seconds between two requests to one host
@@ -30,6 +32,8 @@ HttpGet = Callable[[str, str, float], int]
 
 def link_checker() -> HttpClient:
     """The client the check asks by default: one request a second to any one host."""
+    from site_builder.data.http_client import HttpClient
+
     return HttpClient(None, user_agent="site_builder link check", pace=HOST_INTERVAL)
 
 
