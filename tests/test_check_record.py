@@ -218,6 +218,25 @@ def test_the_browser_can_start_before_the_gate_loads() -> None:
                 "site_builder.check.accessibility", "playwright"} & set(loaded)
 
 
+def test_an_offline_check_of_a_clean_site_loads_only_what_it_uses(site: Checked) -> None:
+    """pandas (the briefs' data), requests (other sites' links) and html5lib (describing
+    invalid HTML) are each a tenth of a second or less of start-up that a check needs only
+    when it compares with the release calendar, checks external links, or finds an error."""
+    script = (
+        "import sys; from pathlib import Path; from site_builder.check.gate import check; "
+        "from site_builder.project import Project; "
+        "from site_builder.report import SilentReporter; "
+        f"p = check(Project(Path({str(site.project.root)!r}), "
+        f"cache_dir=Path({str(site.project.cache)!r})), SilentReporter(), "
+        f"Path({str(site.output)!r}), browser=False, stale=False); "
+        "print(len(p), *sorted({m.split('.')[0] for m in sys.modules}))")
+    problems, *modules = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                                        text=True, check=True).stdout.split()
+    assert problems == "0"
+    assert "markupever" in modules  # the html check did run
+    assert not {"pandas", "requests", "html5lib"} & set(modules)
+
+
 def test_pages_with_the_same_bytes_are_each_reported(site: Checked) -> None:
     site.edit(BRIEF_PAGE, '<main id="main">', '<main id="main"><img src="/x.png">')
     twin = "briefs/tariffs-copy/index.html"
