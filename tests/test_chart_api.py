@@ -8,6 +8,8 @@ import html
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from site_builder.build.pipeline import build
 from site_builder.check.built_site import BuiltSite
 from site_builder.check.metadata import _validator, check_metadata
 from site_builder.data.snapshot import Snapshot
+from site_builder.project import Project
 from site_builder.releases import load_calendar, next_after
 from site_builder.report import SilentReporter
 
@@ -225,3 +228,33 @@ def test_the_gate_reports_a_broken_metadata_file(site: TinyProject, tmp_path: Pa
                          "utf-8")
     assert any("balance-line.csv: no such file was built" in str(p)
                for p in check_metadata(BuiltSite(site.project, output)))
+
+
+def test_metadata_files_that_fitted_are_not_read_against_the_schema_again(
+        site: TinyProject, tmp_path: Path) -> None:
+    """The schema is loaded again only for a file that changed since it fitted; what the
+    files name is looked for every time."""
+    project = Project(site.root, cache_dir=tmp_path / "cache")
+    assert check_metadata(BuiltSite(project, site.output)) == []
+    script = (
+        "import sys; from pathlib import Path; "
+        "from site_builder.check.built_site import BuiltSite; "
+        "from site_builder.check.metadata import check_metadata; "
+        "from site_builder.project import Project; "
+        f"project = Project(Path({str(site.root)!r}), "
+        f"cache_dir=Path({str(tmp_path / 'cache')!r})); "
+        "problems = check_metadata(BuiltSite(project, Path(sys.argv[1]))); "
+        "print(len(problems), 'jsonschema' in sys.modules)")
+
+    def second_check(output: Path) -> list[str]:
+        return subprocess.run([sys.executable, "-c", script, str(output)], capture_output=True,
+                              text=True, check=True).stdout.split()
+
+    assert second_check(site.output) == ["0", "False"]
+    copy = tmp_path / "output"
+    shutil.copytree(site.output, copy)
+    (copy / "briefs" / "balances" / "balance-line.svg").unlink()
+    assert second_check(copy) == ["1", "False"]  # the SVG it names is gone: still found
+    meta = copy / "briefs" / "balances" / "balance-line.metadata.json"
+    meta.write_text(meta.read_text("utf-8").replace('"id"', '"ident"', 1), "utf-8")
+    assert second_check(copy)[1] == "True"  # changed: read against the schema again

@@ -98,7 +98,7 @@ def check_site(project: Project, output: Path, reporter: Reporter, *, external: 
         ("weight", lambda: check_weight(site, weight_budget)),
         ("typed", lambda: check_typed(project)),
         ("unsafe", lambda: check_unsafe(site)),
-        ("metadata", lambda: check_metadata(site)),
+        ("metadata", lambda: check_metadata(site, full)),
     ]
     if stale:
         # imported here: it evaluates the briefs (pandas, the expressions), which an offline
