@@ -140,11 +140,16 @@ def main(argv: list[str] | None = None) -> int:
 
             browser = False if args.no_browser else None
             chromium = start_browser(project, browser)
-            from site_builder.check.gate import check
+            try:
+                from site_builder.check.gate import check
 
-            problems = check(project, reporter, args.output.resolve() if args.output else None,
-                             external=args.external, stale=not args.offline, browser=browser,
-                             full=args.full, chromium=chromium)
+                problems = check(project, reporter,
+                                 args.output.resolve() if args.output else None,
+                                 external=args.external, stale=not args.offline,
+                                 browser=browser, full=args.full, chromium=chromium)
+            finally:
+                if chromium is not None:
+                    chromium.close()
             for problem in problems:
                 print(f"{problem.kind}: {problem}" + (f"\n  {problem.hint}" if problem.hint
                                                       else ""), file=sys.stderr)

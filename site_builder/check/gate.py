@@ -48,9 +48,9 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
     pages, its browser starts first, in a thread of its own, so that it is ready when the
     build ends; otherwise it starts only if some page turns out to need judging. A caller
     that can start it sooner (:func:`~site_builder.check.early.start_browser`, before this
-    module is imported) hands it over as ``chromium``; either way, it is closed here."""
+    module is imported) passes it as ``chromium``, and closes it."""
     output = output or project.root / "output"
-    chromium = chromium or start_browser(project, browser)
+    own = None if chromium else start_browser(project, browser)
     try:
         try:
             build(project, reporter, output, today=today)
@@ -60,10 +60,10 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
             return [build_problem(project, exc)]
         return check_site(project, output, reporter, external=external, browser=browser,
                           today=today, http_get=http_get, weight_budget=weight_budget,
-                          stale=stale, full=full, chromium=chromium)
+                          stale=stale, full=full, chromium=chromium or own)
     finally:
-        if chromium is not None:
-            chromium.close()
+        if own is not None:
+            own.close()
 
 
 def check_site(project: Project, output: Path, reporter: Reporter, *, external: bool = False,
