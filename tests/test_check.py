@@ -207,6 +207,14 @@ def test_a_control_character_is_reported_where_it_stands(site: Site) -> None:
         "(a control character or a noncharacter)"))]
 
 
+def test_every_one_of_many_control_characters_is_placed_right(site: Site) -> None:
+    """Counted in one pass: a page pasted full of them is reported whole, each on its line."""
+    first = site.insert(BRIEF_PAGE, '<main id="main">', "\n".join(["<p>x\x0cy\x0bz</p>"] * 2000))
+    problems = site.check()
+    assert [(p.line, p.message[:30]) for p in problems] == [
+        (line, "invalid HTML (column 7): the c") for line in range(first, first + 2000)]
+
+
 def test_of_the_characters_beyond_u_ffff_only_noncharacters_are_problems(site: Site) -> None:
     site.insert(BRIEF_PAGE, '<main id="main">', "<p>Trade \U0001f4c8 with \U00020000 marks</p>")
     assert site.check() == []

@@ -50,7 +50,7 @@ def check(project: Project, reporter: Reporter, output: Path | None = None, *,
     that can start it sooner (:func:`~site_builder.check.early.start_browser`, before this
     module is imported) passes it as ``chromium``, and closes it."""
     output = output or project.root / "output"
-    own = None if chromium else start_browser(project, browser)
+    own = None if chromium is not None else start_browser(project, browser)
     try:
         try:
             build(project, reporter, output, today=today)

@@ -24,7 +24,7 @@ from site_builder.check.record import PassRecord, version_of
 RECORD = Path("check") / "html.json"  # under the project's cache folder
 #: Characters that are parse errors wherever they are: NULL, and the standard's control and
 #: noncharacters "in input stream", which html5ever lets pass. Above U+FFFF it finds every
-#: character from U+1FFFE (one range is quicker than the 32 noncharacters): see _is_stray.
+#: character from U+1FFFE (one range is quicker than the 32 noncharacters): see _strays.
 STRAY_CHARACTERS = re.compile("[\\x00-\\x08\\x0b\\x0e-\\x1f\\x7f-\\x9f\\ufdd0-\\ufdef\\ufffe\\uffff"
                               "\\U0001fffe-\\U0010ffff]")
 
@@ -86,9 +86,7 @@ def parse_errors(text: str) -> list[tuple[int | None, int | None, str]]:
     nowhere are found here, each where it is. The rest are looked for with html5ever, and
     described as html5lib describes them, with their columns; where html5lib (last released
     in 2020) finds none, as html5ever does, without a line."""
-    errors: list[tuple[int | None, int | None, str]] = [
-        _stray(text, match.start()) for match in STRAY_CHARACTERS.finditer(text)
-        if _is_stray(match[0])]
+    errors = _strays(text)
     parser = markupever.Parser(markupever.HtmlOptions())
     parser.process(text)
     parser.finish()
@@ -110,14 +108,19 @@ def parse_errors(text: str) -> list[tuple[int | None, int | None, str]]:
                      if code != "invalid-codepoint"]  # html5lib places these wrongly
 
 
-def _is_stray(character: str) -> bool:
-    """Whether a character :data:`STRAY_CHARACTERS` found is one HTML allows nowhere: above
-    U+FFFF, only the last two of each plane are."""
-    return ord(character) <= 0xFFFF or ord(character) & 0xFFFE == 0xFFFE
-
-
-def _stray(text: str, at: int) -> tuple[int, int, str]:
-    """The error of the character at ``at``, which HTML allows nowhere."""
-    return (text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at),
-            f"the character U+{ord(text[at]):04X} is not allowed in HTML (a control character "
-            "or a noncharacter)")
+def _strays(text: str) -> list[tuple[int | None, int | None, str]]:
+    """Each character of ``text`` that HTML allows nowhere, with its line and column, counted
+    in one pass however many there are. Above U+FFFF, :data:`STRAY_CHARACTERS` finds every
+    character from U+1FFFE; only the last two of each plane count."""
+    found: list[tuple[int | None, int | None, str]] = []
+    line, line_start, counted = 1, 0, 0  # text[:counted] has line - 1 newlines
+    for match in STRAY_CHARACTERS.finditer(text):
+        code, at = ord(match[0]), match.start()
+        if code > 0xFFFF and code & 0xFFFE != 0xFFFE:
+            continue
+        line += text.count("\n", counted, at)
+        line_start = max(line_start, text.rfind("\n", counted, at) + 1)
+        counted = at
+        found.append((line, at - line_start + 1, f"the character U+{code:04X} is not allowed "
+                      "in HTML (a control character or a noncharacter)"))
+    return found
